@@ -1,0 +1,102 @@
+/* net.h - the io_uring network loop: listeners, connections, framing.
+ *
+ * net/ knows nothing of Kafka beyond the 4-byte big-endian size prefix that
+ * frames every request and response. It accepts connections, splits the
+ * byte stream into frames, hands each frame to the upper layer, and sends
+ * the replies it is given, in the order given.
+ *
+ * Threads: net_loop_run() runs the loop on the calling thread. All
+ * callbacks run on that thread. net_loop_reply(), net_loop_close() and
+ * net_loop_stop() may be called from any thread; everything else only
+ * from the thread that created the loop, before net_loop_run().
+ *
+ * Connections are named by a 64-bit id that is never reused within a
+ * process, so a reply for a connection that has since closed is dropped
+ * safely.
+ */
+#ifndef SEALOG_NET_NET_H
+#define SEALOG_NET_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct net_loop;
+struct xprt_factory; /* net/xprt.h: plain or TLS; NULL means plain TCP */
+
+struct net_peer {
+	char addr[46];  /* numeric IPv4 or IPv6 text, no brackets */
+	uint16_t port;
+};
+
+struct net_callbacks {
+	/* A connection was accepted on listener listener_id. */
+	void (*on_open)(void *ctx, uint64_t conn_id, int listener_id,
+			const struct net_peer *peer);
+	/* One complete request frame, without its size prefix. Ownership of
+	 * frame (malloc'd, len bytes) passes to the callee, who must free().
+	 * len >= 8 is guaranteed (api key, version, correlation id). */
+	void (*on_frame)(void *ctx, uint64_t conn_id, uint8_t *frame,
+			 size_t len);
+	/* The connection is gone (peer close, error, timeout, net_loop_close).
+	 * Called exactly once per on_open. Replies queued later are dropped. */
+	void (*on_close)(void *ctx, uint64_t conn_id);
+};
+
+struct net_config {
+	size_t max_frame_bytes;     /* socket.request.max.bytes: larger -> close */
+	int64_t idle_timeout_ms;    /* connections.max.idle.ms; <= 0 disables */
+	int64_t request_timeout_ms; /* a frame started but not finished within
+				     * this is closed (slow-loris); <= 0 off */
+	unsigned max_inflight;      /* frames delivered but not yet replied;
+				     * reading pauses at this many (>= 1) */
+	size_t max_send_queue_bytes;/* replies queued but unsent; beyond it
+				     * the connection is closed (reader stalled) */
+};
+
+/* Defaults matching Kafka's: 100 MiB frames, 10 min idle, 30 s request,
+ * 100 in flight, 256 MiB send queue. */
+void net_config_defaults(struct net_config *cfg);
+
+/* Create a loop. Returns NULL and sets errno on failure (e.g. io_uring
+ * unavailable: the message names it). */
+struct net_loop *net_loop_create(const struct net_config *cfg,
+				 const struct net_callbacks *cb, void *ctx);
+
+/* Bind and listen on host:port (host "" or "0.0.0.0" = any IPv4, "::" any
+ * IPv6, otherwise a numeric address or a name resolved once). Port 0 picks
+ * a free port, written to *bound_port when non-NULL. xprt NULL = plain.
+ * Returns 0 or -errno; the caller logs which listener failed. */
+int net_loop_listen(struct net_loop *loop, const char *host, uint16_t port,
+		    int listener_id, struct xprt_factory *xprt,
+		    uint16_t *bound_port);
+
+/* Per-connection frame cap (e.g. 512 KiB before SASL authentication).
+ * Loop thread only. */
+void net_conn_set_max_frame(struct net_loop *loop, uint64_t conn_id,
+			    size_t max_frame_bytes);
+
+/* Run until net_loop_stop(). Returns 0, or -errno on a fatal ring error. */
+int net_loop_run(struct net_loop *loop);
+
+/* Any thread. Stop accepting; the loop then sends what is queued (bounded
+ * by a short grace period), closes every connection (on_close for each)
+ * and net_loop_run() returns. */
+void net_loop_stop(struct net_loop *loop);
+
+/* Any thread. Queue one complete response frame (including its 4-byte
+ * size prefix) for conn_id; ownership of data (malloc'd) passes to the
+ * loop. data may be NULL with len 0: the request finished without a
+ * response (acks=0), which frees its in-flight slot. flags: NET_REPLY_CLOSE
+ * closes the connection once this reply is sent. Every on_frame must be
+ * answered by exactly one net_loop_reply(). */
+#define NET_REPLY_CLOSE 0x1u
+void net_loop_reply(struct net_loop *loop, uint64_t conn_id, uint8_t *data,
+		    size_t len, unsigned flags);
+
+/* Any thread. Close conn_id now, discarding unsent replies. */
+void net_loop_close(struct net_loop *loop, uint64_t conn_id);
+
+/* After net_loop_run() returned. Closes listeners and frees the loop. */
+void net_loop_destroy(struct net_loop *loop);
+
+#endif
