@@ -75,6 +75,13 @@ int net_loop_listen(struct net_loop *loop, const char *host, uint16_t port,
 void net_conn_set_max_frame(struct net_loop *loop, uint64_t conn_id,
 			    size_t max_frame_bytes);
 
+/* The transport's authenticated peer identity (e.g. the TLS client
+ * certificate subject) into out, NUL-terminated. Returns 0, -ENOENT (no
+ * such open connection, or the transport has none: plain TCP), -ENOSPC
+ * (cap too small). Loop thread only (e.g. from on_open / on_frame). */
+int net_conn_peer_identity(struct net_loop *loop, uint64_t conn_id,
+			   char *out, size_t cap);
+
 /* Run until net_loop_stop(). Returns 0, or -errno on a fatal ring error. */
 int net_loop_run(struct net_loop *loop);
 
