@@ -28,9 +28,15 @@
  *     (geometric growth capped at the claimed size), so a peer claiming a
  *     huge frame and sending little costs little.
  *
+ *  5. A transport with an established() op is not ready until it says
+ *     so; until then xprt_deadline_ms (accept + handshake timeout) bounds
+ *     the connection's life whatever the peer sends. A transport that
+ *     fails with output pending (a TLS alert) enters DRAINING with only
+ *     that output to send (conn_fail), bounded by NET_FAIL_FLUSH_MS.
+ *
  * Transitions: OPEN->PAUSED conn_frame_deliver/conn_pause; PAUSED->OPEN
- * conn_resume; ->DRAINING conn_on_msg; DRAINING->CLOSING conn_finish;
- * ->CLOSING conn_close; CLOSING->freed conn_reap.
+ * conn_resume; ->DRAINING conn_on_msg, conn_fail; DRAINING->CLOSING
+ * conn_finish; ->CLOSING conn_close, conn_tick; CLOSING->freed conn_reap.
  */
 #include "net/net_int.h"
 
@@ -205,6 +211,9 @@ int conn_create(struct net_loop *loop, int fd, struct net_listener *l)
 	c->xo = xf->ops;
 	c->max_frame = loop->cfg.max_frame_bytes;
 	c->last_active_ms = loop->now_ms;
+	c->xprt_ready = !xf->ops->established;
+	if (!c->xprt_ready && xf->handshake_timeout_ms > 0)
+		c->xprt_deadline_ms = loop->now_ms + xf->handshake_timeout_ms;
 	buf_init(&c->pend, NET_PEND_MAX);
 	buf_init(&c->wire_tx, 0);
 	buf_init(&c->wire_out, 0);
@@ -317,7 +326,8 @@ static void conn_finish(struct net_conn *c)
 			return;
 		}
 	}
-	conn_close(c, "closed after final reply");
+	conn_close(c, c->xprt_failed ? "transport error (output sent)"
+				     : "closed after final reply");
 }
 
 /* ---- framing -------------------------------------------------------- */
@@ -481,6 +491,29 @@ void conn_stop_reading(struct net_conn *c)
 	conn_pause(c);
 }
 
+static void conn_sq_drop(struct net_conn *c);
+
+/* The transport failed. If it produced last words (a TLS alert saying
+ * why), send only those, then close; otherwise close now. */
+static void conn_fail(struct net_conn *c, int err)
+{
+	if (c->closing)
+		return;
+	if (!c->wire_out.len || c->wire_out.err) {
+		conn_close(c, strerror(-err));
+		return;
+	}
+	log_debug("net", "connection %llu: transport error: %s",
+		  (unsigned long long)c->id, strerror(-err));
+	conn_stop_reading(c);
+	conn_sq_drop(c);
+	c->close_after_send = true;
+	c->xprt_shut = true;
+	c->xprt_failed = true;
+	c->xprt_deadline_ms = c->loop->now_ms + NET_FAIL_FLUSH_MS;
+	conn_flush(c);
+}
+
 static void conn_input(struct net_conn *c, const uint8_t *p, size_t n)
 {
 	int r;
@@ -488,8 +521,12 @@ static void conn_input(struct net_conn *c, const uint8_t *p, size_t n)
 	c->last_active_ms = c->loop->now_ms;
 	r = c->xo->feed(c->xst, p, n, conn_sink, c, &c->wire_out);
 	if (r < 0) {
-		conn_close(c, strerror(-r));
+		conn_fail(c, r);
 		return;
+	}
+	if (!c->xprt_ready && c->xo->established(c->xst)) {
+		c->xprt_ready = true;
+		c->xprt_deadline_ms = 0;
 	}
 	if (c->wire_out.len || (c->xo->encode && c->sq_head))
 		conn_flush(c);
@@ -505,7 +542,9 @@ void conn_on_recv(struct net_conn *c, struct io_uring_cqe *cqe)
 	if (cqe->flags & IORING_CQE_F_BUFFER) {
 		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
 
-		if (res > 0 && !c->closing)
+		/* After read_stop (closing reply, transport failure) input
+		 * is irrelevant: a failed transport must not run again. */
+		if (res > 0 && !c->closing && !c->read_stop)
 			conn_input(c, loop->bufs + (size_t)bid * loop->buf_size,
 				   (size_t)res);
 		loop_buf_recycle(loop, bid);
@@ -531,6 +570,12 @@ static void conn_sq_pop(struct net_conn *c)
 	c->sq_bytes -= m->len;
 	free(m->data);
 	free(m);
+}
+
+static void conn_sq_drop(struct net_conn *c)
+{
+	while (c->sq_head)
+		conn_sq_pop(c);
 }
 
 /* Transformer transports: turn queued plaintext into wire bytes. */
@@ -585,7 +630,7 @@ static void conn_flush(struct net_conn *c)
 
 	if (c->closing || c->send_armed)
 		return;
-	if (c->xo->encode && (r = conn_encode(c)) < 0) {
+	if (c->xo->encode && !c->xprt_failed && (r = conn_encode(c)) < 0) {
 		conn_close(c, strerror(-r));
 		return;
 	}
@@ -707,6 +752,13 @@ void conn_tick(struct net_conn *c)
 
 	if (c->closing)
 		return;
+	if (c->xprt_deadline_ms && now >= c->xprt_deadline_ms) {
+		conn_close(c, c->xprt_failed
+				  ? "transport error output not sent in time"
+				  : "handshake not completed within "
+				    "handshake timeout");
+		return;
+	}
 	if (cfg->request_timeout_ms > 0 && c->hdr_len > 0 &&
 	    now - c->frame_start_ms >= cfg->request_timeout_ms) {
 		conn_close(c, "request not received within request timeout");

@@ -64,7 +64,10 @@ struct net_loop *net_loop_create(const struct net_config *cfg,
 
 /* Bind and listen on host:port (host "" or "0.0.0.0" = any IPv4, "::" any
  * IPv6, otherwise a numeric address or a name resolved once). Port 0 picks
- * a free port, written to *bound_port when non-NULL. xprt NULL = plain.
+ * a free port, written to *bound_port when non-NULL. xprt NULL = plain;
+ * TLS: xprt_tls_factory() of net/tls.h (frames are then delivered only
+ * after the handshake, and connections that do not finish it within the
+ * factory's handshake timeout are closed).
  * Returns 0 or -errno; the caller logs which listener failed. */
 int net_loop_listen(struct net_loop *loop, const char *host, uint16_t port,
 		    int listener_id, struct xprt_factory *xprt,
@@ -75,10 +78,13 @@ int net_loop_listen(struct net_loop *loop, const char *host, uint16_t port,
 void net_conn_set_max_frame(struct net_loop *loop, uint64_t conn_id,
 			    size_t max_frame_bytes);
 
-/* The transport's authenticated peer identity (e.g. the TLS client
- * certificate subject) into out, NUL-terminated. Returns 0, -ENOENT (no
- * such open connection, or the transport has none: plain TCP), -ENOSPC
- * (cap too small). Loop thread only (e.g. from on_open / on_frame). */
+/* The transport's authenticated peer identity into out, NUL-terminated:
+ * for TLS the client certificate's subject DN in RFC 2253 form as Java
+ * prints it (tls_dn_rfc2253()), only when the client sent a certificate
+ * and its chain verified. Available from the first on_frame (not yet in
+ * on_open: the handshake runs after accept). Returns 0, -ENOENT (no such
+ * open connection, plain TCP, no or unverified certificate, handshake not
+ * done), -ENOSPC (cap too small), -EINVAL / -ENOMEM. Loop thread only. */
 int net_conn_peer_identity(struct net_loop *loop, uint64_t conn_id,
 			   char *out, size_t cap);
 

@@ -35,6 +35,7 @@
 #define NET_TICK_MS 100		 /* timer granularity */
 #define NET_STOP_GRACE_MS 2000
 #define NET_ACCEPT_BACKOFF_MS 100
+#define NET_FAIL_FLUSH_MS 1000 /* to send a transport's last words (alert) */
 
 enum net_kind {
 	NK_ACCEPT = 1, /* multishot accept on a listener */
@@ -126,6 +127,10 @@ struct net_conn {
 	bool read_stop;	 /* never read again (close reply, stopping) */
 	bool close_after_send;
 	bool xprt_shut;	 /* transport shutdown output produced */
+	bool xprt_ready; /* transport established (TLS handshake done) */
+	bool xprt_failed; /* transport failed: only its output goes out */
+	int64_t xprt_deadline_ms; /* close if still not ready / not flushed
+				   * by then; 0 = none */
 	bool closing;	 /* on_close called; waiting for ops to drain */
 	struct net_conn *reap_next; /* on loop->reap while closing */
 };

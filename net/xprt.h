@@ -15,10 +15,16 @@
  * Threads: every op runs on the loop thread that owns the connection.
  * Errors: 0 or a negative errno; -EAGAIN means "call again after more
  * input has been fed" (e.g. a TLS handshake still in progress).
+ *
+ * Handshakes: a transport with an established() op is "not ready" until
+ * it returns true; the loop closes a connection that is not ready within
+ * the factory's handshake_timeout_ms (counted from accept, independent of
+ * the idle timeout, so a client dripping bytes cannot hold it open).
  */
 #ifndef SEALOG_NET_XPRT_H
 #define SEALOG_NET_XPRT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,8 +44,9 @@ struct xprt_ops {
 	 * sink(arg, p, n) in order, as often as needed; a negative sink
 	 * return stops feeding and is returned. Bytes the transport itself
 	 * must send (handshake, alerts) are appended to out. 0 or -errno
-	 * (fatal: the loop closes the connection). in is only valid during
-	 * the call. */
+	 * (fatal: the loop stops reading, sends what was appended to out,
+	 * e.g. a TLS alert, then closes; bounded by a short deadline). in
+	 * is only valid during the call. */
 	int (*feed)(void *state, const uint8_t *in, size_t len,
 		    int (*sink)(void *arg, const uint8_t *p, size_t n),
 		    void *arg, struct buf *out);
@@ -63,6 +70,10 @@ struct xprt_ops {
 	 * (NUL-terminated). 0, -ENOENT (none: plain, or no client cert),
 	 * -ENOSPC (cap too small). May be NULL (= -ENOENT). */
 	int (*peer_identity)(void *state, char *out, size_t cap);
+
+	/* True once the transport may carry data (TLS: handshake done).
+	 * May be NULL: ready from accept. */
+	bool (*established)(void *state);
 };
 
 /* Per listener: creates transport state for each accepted connection.
@@ -70,6 +81,9 @@ struct xprt_ops {
 struct xprt_factory {
 	const struct xprt_ops *ops;
 	void *priv; /* transport-specific (e.g. the SSL_CTX) */
+	/* A connection whose established() is still false this long after
+	 * accept is closed. <= 0: no deadline. Ignored without established. */
+	int64_t handshake_timeout_ms;
 };
 
 /* The plain TCP transport (identity). Immutable, shared by all loops. */

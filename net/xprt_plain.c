@@ -39,4 +39,5 @@ void xprt_plain_factory_init(struct xprt_factory *f)
 {
 	f->ops = &xprt_plain_ops;
 	f->priv = NULL;
+	f->handshake_timeout_ms = 0;
 }

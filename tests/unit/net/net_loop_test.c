@@ -614,7 +614,7 @@ static void t_stop(void)
 int main(void)
 {
 	struct net_config cfg;
-	struct xprt_factory xf = {&xor_ops, NULL};
+	struct xprt_factory xf = {&xor_ops, NULL, 0};
 	uint16_t xor_port = 0, v6_port = 0;
 	int v6 = -1;
 
