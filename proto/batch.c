@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/crc32c.h"
+#include "proto/compress.h"
 #include "proto/kerr.h"
 
 #define KP_BATCH_CRC_FROM 21 /* the CRC covers attributes..end */
@@ -216,22 +217,82 @@ static int16_t kp_batch_check_header(const uint8_t *p, size_t len,
 	return KERR_NONE;
 }
 
+/* Offset deltas 0, 1, 2 ... and exactly records_count records. */
+static int16_t kp_records_check(struct kp_record_iter *it)
+{
+	struct kp_record rec;
+	int32_t i = 0;
+	int rc;
+
+	while ((rc = kp_record_iter_next(it, &rec)) == 1)
+		if (rec.offset_delta != i++)
+			return KERR_INVALID_RECORD;
+	return rc == 0 ? KERR_NONE : KERR_INVALID_RECORD;
+}
+
 int16_t kp_batch_validate(const uint8_t *p, size_t len,
 			  const struct kp_batch *h)
 {
 	struct kp_record_iter it;
-	struct kp_record rec;
 	int16_t err = kp_batch_check_header(p, len, h);
-	int32_t i = 0;
-	int rc;
 
 	if (err != KERR_NONE || (h->attributes & KP_BATCH_CODEC_MASK))
 		return err;
 	if (kp_record_iter_init(&it, p, len, h))
 		return KERR_INVALID_RECORD;
-	while ((rc = kp_record_iter_next(&it, &rec)) == 1) {
-		if (rec.offset_delta != i++)
-			return KERR_INVALID_RECORD;
+	return kp_records_check(&it);
+}
+
+int kp_batch_records(struct kp_record_iter *it, const uint8_t *p, size_t len,
+		     const struct kp_batch *h, size_t max_inflate,
+		     struct buf *scratch)
+{
+	int codec = h->attributes & KP_BATCH_CODEC_MASK;
+	size_t end;
+	int rc;
+
+	if (!codec)
+		return kp_record_iter_init(it, p, len, h);
+	memset(it, 0, sizeof(*it));
+	if (!p || !kp_batch_fits(len, h, &end) || h->records_count < 0) {
+		it->err = -EBADMSG;
+		return it->err;
 	}
-	return rc == 0 ? KERR_NONE : KERR_INVALID_RECORD;
+	buf_clear(scratch);
+	rc = kp_decompress(codec, p + KP_BATCH_HEADER_LEN,
+			   end - KP_BATCH_HEADER_LEN, max_inflate, scratch);
+	if (!rc && scratch->err)
+		rc = scratch->err;
+	if (rc) {
+		it->err = rc;
+		return rc;
+	}
+	kp_reader_init(&it->rd, scratch->data ? scratch->data
+					      : (const uint8_t *)"",
+		       scratch->len);
+	it->left = h->records_count;
+	return 0;
+}
+
+int16_t kp_batch_validate_deep(const uint8_t *p, size_t len,
+			       const struct kp_batch *h, size_t max_inflate,
+			       struct buf *scratch)
+{
+	struct kp_record_iter it;
+	int16_t err = kp_batch_validate(p, len, h);
+
+	if (err != KERR_NONE || !(h->attributes & KP_BATCH_CODEC_MASK))
+		return err;
+	switch (kp_batch_records(&it, p, len, h, max_inflate, scratch)) {
+	case 0:
+		return kp_records_check(&it);
+	case -EMSGSIZE:
+		return KERR_MESSAGE_TOO_LARGE;
+	case -ENOTSUP:
+		return KERR_UNSUPPORTED_COMPRESSION_TYPE;
+	case -ENOMEM:
+		return KERR_UNKNOWN_SERVER_ERROR;
+	default:
+		return KERR_CORRUPT_MESSAGE;
+	}
 }

@@ -17,14 +17,15 @@
  * (varint length, -1 = null), value (likewise), a varint header count and
  * the headers (key: varint length >= 0; value: varint length, -1 = null).
  *
- * Compressed batches (codec 1 gzip, 2 snappy, 3 lz4, 4 zstd) are checked
- * only at the batch level (length, CRC, counts, attributes): sealog
- * stores and serves them unchanged and never decompresses on the produce
- * path, so a compression bomb costs it nothing. Consumers validate the
- * records they decompress.
+ * Compressed batches (codec 1 gzip, 2 snappy, 3 lz4, 4 zstd) are stored
+ * and served unchanged. kp_batch_validate() checks them at the batch
+ * level only (length, CRC, counts, attributes); kp_batch_validate_deep()
+ * and kp_batch_records() decompress them into a caller's buffer, bounded
+ * by an inflate budget (proto/compress.h), to check or read the records.
  *
- * Nothing here allocates; every read stays inside the given length, and
- * claimed counts never drive a loop further than the bytes present.
+ * Only those two allocate (into the caller's scratch buffer); every read
+ * stays inside the given length, and claimed counts never drive a loop
+ * further than the bytes present.
  * Thread: any; pure functions over caller memory.
  */
 #ifndef SEALOG_PROTO_BATCH_H
@@ -34,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/buf.h"
 #include "proto/kp_codec.h"
 
 #define KP_BATCH_HEADER_LEN 61
@@ -90,7 +92,16 @@ bool kp_batch_crc_ok(const uint8_t *p, size_t len, const struct kp_batch *h);
 int16_t kp_batch_validate(const uint8_t *p, size_t len,
 			  const struct kp_batch *h);
 
-/* --- records of an uncompressed batch ---------------------------------- */
+/* kp_batch_validate(), and for a compressed batch also its records after
+ * decompression into scratch (at most max_inflate bytes): a stream that
+ * does not decompress is KERR_CORRUPT_MESSAGE, one larger than the budget
+ * KERR_MESSAGE_TOO_LARGE, records not matching the header (count, offset
+ * deltas, framing) KERR_INVALID_RECORD. */
+int16_t kp_batch_validate_deep(const uint8_t *p, size_t len,
+			       const struct kp_batch *h, size_t max_inflate,
+			       struct buf *scratch);
+
+/* --- records ------------------------------------------------------------ */
 
 struct kp_record {
 	int8_t attributes;
@@ -124,6 +135,15 @@ struct kp_record_header_iter {
  * -ENOTSUP for a compressed batch. Does not check the CRC. */
 int kp_record_iter_init(struct kp_record_iter *it, const uint8_t *p, size_t len,
 			const struct kp_batch *h);
+
+/* Like kp_record_iter_init() for any batch: a compressed one is first
+ * decompressed into scratch (cleared; at most max_inflate bytes), and the
+ * records then point into scratch. 0, -EBADMSG (malformed batch or
+ * stream), -EMSGSIZE (over the budget), -ENOTSUP (codec 5-7), -ENOMEM. */
+struct buf;
+int kp_batch_records(struct kp_record_iter *it, const uint8_t *p, size_t len,
+		     const struct kp_batch *h, size_t max_inflate,
+		     struct buf *scratch);
 
 /* The next record: 1 with *out filled (pointing into the batch), 0 after
  * the last one when exactly the batch's bytes were consumed, -EBADMSG for

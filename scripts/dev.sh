@@ -16,7 +16,8 @@ JOBS="${JOBS:-$(nproc)}"
 export DEBIAN_FRONTEND=noninteractive
 
 BUILD_DEPS=(cmake gcc make pkg-config liburing-dev liblmdb-dev
-	libsasl2-dev libsasl2-modules libssl-dev librdkafka-dev python3)
+	libsasl2-dev libsasl2-modules libssl-dev zlib1g-dev libsnappy-dev
+	liblz4-dev libzstd-dev librdkafka-dev python3)
 TEST_DEPS=(kcat python3-confluent-kafka python3-kafka)
 NODE_DEPS=(nodejs npm)
 

@@ -55,6 +55,23 @@ static void fuzz_walk(const uint8_t *p, size_t len, const struct kp_batch *h,
 			  h->records_count);
 }
 
+/* Compressed batches: decompression stays within its budget, and a
+ * batch the deep check accepts passed the shallow one. */
+static void fuzz_deep(const uint8_t *p, size_t len, const struct kp_batch *h,
+		      int16_t shallow)
+{
+	struct buf scratch;
+	int16_t err;
+
+	buf_init(&scratch, 0);
+	err = kp_batch_validate_deep(p, len, h, 1u << 20, &scratch);
+	if (err == KERR_NONE && shallow != KERR_NONE)
+		fuzz_fail("deep check accepted what the shallow one refused");
+	if (scratch.len > (1u << 20))
+		fuzz_fail("decompressed %zu bytes past the budget", scratch.len);
+	buf_fini(&scratch);
+}
+
 static void fuzz_one(const uint8_t *p, size_t len)
 {
 	struct kp_batch h;
@@ -66,6 +83,7 @@ static void fuzz_one(const uint8_t *p, size_t len)
 	if (err == KERR_NONE && !kp_batch_crc_ok(p, len, &h))
 		fuzz_fail("accepted a batch with a bad CRC");
 	fuzz_walk(p, len, &h, err);
+	fuzz_deep(p, len, &h, err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
