@@ -15,6 +15,15 @@
  * An fdatasync or write error is never retried: the directory goes
  * offline, storage_offline() turns true, and every later append and read
  * fails with -EROFS.
+ *
+ * Files of a log directory (storage/README.md has the formats):
+ *   .lock                 flock'ed by the open storage (one process)
+ *   encryption.keys       the embedded default key file (keyring.h)
+ *   encryption.check      binds key ids to this directory (wrong key ->
+ *                         refuse to start)
+ *   sealog-checkpoint     per partition: log start offset, recovery point
+ *   <topic>-<partition>/  one partition log (plog.h)
+ *   meta/                 the LMDB environment (meta.h), not ours here
  */
 #ifndef SEALOG_STORAGE_STORAGE_H
 #define SEALOG_STORAGE_STORAGE_H
@@ -29,32 +38,45 @@ enum storage_sync_mode {
 	/* acks=all waits for the group-commit fdatasync covering it. */
 	STORAGE_SYNC_ALWAYS = 0,
 	/* No fdatasync before acknowledging; the high watermark follows the
-	 * log end offset at once. Faster; a crash may lose acknowledged data. */
+	 * log end offset at once. Faster; a crash may lose acknowledged data.
+	 */
 	STORAGE_SYNC_NONE = 1,
 };
 
 struct storage_config {
-	const char *dir;      /* the log directory; created (0700) if missing */
-	const char *key_file; /* log.encryption.key.file; NULL = the embedded
-			       * default <dir>/encryption.keys, created 0600 with
-			       * a warning that production keeps it elsewhere */
+	const char *dir; /* the log directory; created (0700) if missing */
+	const char
+	    *key_file; /* log.encryption.key.file; NULL = the embedded
+			* default <dir>/encryption.keys, created 0600 with
+			* a warning that production keeps it elsewhere */
 	enum storage_sync_mode sync_mode;
 };
 
-/* Open the directory: load (or create) the keyring, start the sync
- * thread. Returns 0 or -errno; on failure it has logged a line naming the
- * file and the reason (unreadable key file, bad format, wrong mode ...). */
+/* Open the directory: lock it, load (or create) the keyring, check it
+ * against encryption.check and every segment's key id, remove leftovers
+ * of interrupted topic deletions, load the checkpoint, start the sync
+ * thread. Sets up OpenSSL's secure heap for key material if nobody has.
+ * Returns 0 or -errno; on failure it has logged a line naming the file
+ * and the reason:
+ *   -ENOENT, -EACCES, -EINVAL  key file missing, bad mode, bad format
+ *   -EKEYREJECTED              a key id's bytes differ from the ones this
+ *                              directory was written with (wrong key)
+ *   -ENOKEY                    a segment needs a key id the file lacks
+ *   -EBUSY                     another process holds the directory
+ *   -EINVAL                    the directory is on a network file system
+ */
 int storage_open(const struct storage_config *cfg, struct storage **out);
 
-/* Stop the sync thread after a final sync, wipe keys, free. Every plog of
- * this storage must be closed first. */
+/* Run the queued syncs, stop the sync thread, write the checkpoint, wipe
+ * keys, free. Every plog of this storage must be closed first. */
 void storage_close(struct storage *st);
 
 /* Readable when sync passes have completed; then call storage_poll(). */
 int storage_notify_fd(const struct storage *st);
 
 /* Owner thread: collect finished sync passes, advance high watermarks,
- * take the directory offline on a reported error. Cheap when idle. */
+ * and start the next pass with whatever was appended meanwhile (group
+ * commit). Cheap when idle. */
 void storage_poll(struct storage *st);
 
 /* Owner thread: wake the sync thread now (called after a burst of
