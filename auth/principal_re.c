@@ -790,8 +790,8 @@ static int jp_repeat(struct jp *p, size_t start, int min, int max, bool lazy,
 static int jp_term(struct jp *p, bool *nullable)
 {
 	size_t start = p->re->ncode;
-	int min, max, q;
-	bool lazy, quant;
+	int min = 0, max = 0, q;
+	bool lazy = false, quant = false;
 
 	if (jp_atom(p, nullable, &quant) < 0)
 		return -1;
