@@ -27,9 +27,14 @@ static const char *const meta_db_names[] = {
 struct meta {
 	MDB_env *env;
 	MDB_dbi dbi[META_NDB];
-	bool writer; /* a write txn is open (LMDB allows one per process) */
 	char path[4096];
 };
+
+/* The environment in which this thread has a write txn open. LMDB allows
+ * one write txn at a time: another thread's begin waits on LMDB's writer
+ * lock (txns are short), but a second begin on the same thread would wait
+ * for itself forever, so that one is refused. */
+static _Thread_local const struct meta *meta_thread_writer;
 
 struct meta_txn {
 	struct meta *m;
@@ -143,7 +148,7 @@ int meta_txn_begin(struct meta *m, bool write, struct meta_txn **out)
 	struct meta_txn *t;
 	int rc;
 
-	if (write && m->writer)
+	if (write && meta_thread_writer == m)
 		return -EBUSY; /* LMDB would block this thread forever */
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -157,7 +162,8 @@ int meta_txn_begin(struct meta *m, bool write, struct meta_txn **out)
 	}
 	t->m = m;
 	t->write = write;
-	m->writer |= write;
+	if (write)
+		meta_thread_writer = m;
 	*out = t;
 	return 0;
 }
@@ -165,7 +171,7 @@ int meta_txn_begin(struct meta *m, bool write, struct meta_txn **out)
 static void meta_txn_end(struct meta_txn *t)
 {
 	if (t->write)
-		t->m->writer = false;
+		meta_thread_writer = NULL;
 	free(t);
 }
 
