@@ -1,10 +1,11 @@
-/* be.h - big-endian loads and stores for the on-disk formats of storage/.
+/* be.h - big-endian loads and stores, for on-disk and metadata formats.
  *
- * Every multi-byte integer in a segment, sidecar, index or footer is
- * big-endian, like the Kafka record batch it wraps. Pure; any thread.
+ * Every multi-byte integer sealog writes to disk (segments, sidecars,
+ * indexes, footers, metadata records) is big-endian, like the Kafka
+ * protocol. Pure; any thread.
  */
-#ifndef SEALOG_STORAGE_BE_H
-#define SEALOG_STORAGE_BE_H
+#ifndef SEALOG_BASE_BE_H
+#define SEALOG_BASE_BE_H
 
 #include <stdint.h>
 

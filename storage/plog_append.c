@@ -25,7 +25,7 @@
 
 #include "base/crc32c.h"
 #include "base/log.h"
-#include "storage/be.h"
+#include "base/be.h"
 #include "storage/sio.h"
 
 #define LOGC "Log"

@@ -16,7 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "base/log.h"
-#include "storage/be.h"
+#include "base/be.h"
 #include "storage/sio.h"
 
 #define LOGC "Log"

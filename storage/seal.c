@@ -14,7 +14,7 @@
 
 #include "base/crc32c.h"
 #include "base/log.h"
-#include "storage/be.h"
+#include "base/be.h"
 
 #define LOGC "Storage"
 

@@ -17,7 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "base/crc32c.h"
-#include "storage/be.h"
+#include "base/be.h"
 #include "storage/futil.h"
 #include "storage/sio.h"
 #include "storage/storage_int.h"

@@ -29,7 +29,7 @@
 
 #include "base/crc32c.h"
 #include "base/log.h"
-#include "storage/be.h"
+#include "base/be.h"
 #include "storage/plog.h"
 #include "storage/seal.h"
 #include "storage/storage.h"

@@ -25,7 +25,7 @@
 #include <sys/stat.h>
 
 #include "base/log.h"
-#include "storage/be.h"
+#include "base/be.h"
 #include "storage/keyring.h"
 #include "storage/verify.h"
 

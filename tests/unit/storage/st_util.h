@@ -18,7 +18,7 @@
 #include "base/buf.h"
 #include "base/crc32c.h"
 #include "base/log.h"
-#include "storage/be.h"
+#include "base/be.h"
 #include "storage/plog.h"
 #include "storage/storage.h"
 #include "tests/unit/check.h"
