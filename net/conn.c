@@ -728,6 +728,8 @@ void conn_on_msg(struct net_loop *loop, struct net_msg *m)
 			conn_close(c, "closed by the broker");
 		return;
 	}
+	if (flags & NET_REPLY_RESET_MAX_FRAME)
+		c->max_frame = loop->cfg.max_frame_bytes;
 	if ((flags & NET_REPLY_CLOSE) && !c->close_after_send) {
 		conn_stop_reading(c);
 		conn_on_reply(c, m);

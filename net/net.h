@@ -103,6 +103,10 @@ void net_loop_stop(struct net_loop *loop);
  * closes the connection once this reply is sent. Every on_frame must be
  * answered by exactly one net_loop_reply(). */
 #define NET_REPLY_CLOSE 0x1u
+/* NET_REPLY_RESET_MAX_FRAME: once this reply is taken, the connection's
+ * frame cap returns to the loop's max_frame_bytes (the end of a smaller
+ * pre-authentication cap set with net_conn_set_max_frame). */
+#define NET_REPLY_RESET_MAX_FRAME 0x2u
 void net_loop_reply(struct net_loop *loop, uint64_t conn_id, uint8_t *data,
 		    size_t len, unsigned flags);
 
