@@ -458,6 +458,7 @@ static int fields_fill(struct load *l)
 		strcmp(kv(l, "log.message.timestamp.type"), "LogAppendTime") == 0;
 	c->group_initial_rebalance_delay_ms = (int32_t)kv_long(l, "group.initial.rebalance.delay.ms");
 	c->group_min_session_timeout_ms = (int32_t)kv_long(l, "group.min.session.timeout.ms");
+	c->group_max_size = (int32_t)kv_long(l, "group.max.size");
 	c->group_max_session_timeout_ms = (int32_t)kv_long(l, "group.max.session.timeout.ms");
 	c->offsets_retention_minutes = (int32_t)kv_long(l, "offsets.retention.minutes");
 	c->offsets_topic_num_partitions = (int32_t)kv_long(l, "offsets.topic.num.partitions");

@@ -79,6 +79,7 @@ struct broker_config {
 	bool log_message_timestamp_log_append; /* log.message.timestamp.type */
 	int32_t group_initial_rebalance_delay_ms;
 	int32_t group_min_session_timeout_ms;
+	int32_t group_max_size;
 	int32_t group_max_session_timeout_ms;
 	int32_t offsets_retention_minutes;
 	int64_t offsets_retention_check_interval_ms;

@@ -700,7 +700,7 @@ const struct config_key_def config_key_defs[] = {
 	{ PREFIX("transaction.", IGNORED) },
 	{ IGN("transactional.id.expiration.ms", CONFIG_TYPE_INT) },
 	{ PREFIX("share.", IGNORED) },
-	{ IGN("group.max.size", CONFIG_TYPE_INT) },
+	{ USED("group.max.size", CONFIG_TYPE_INT, "2147483647"), AT_LEAST(1) },
 	{ PREFIX("group.coordinator.", IGNORED) },
 	{ PREFIX("group.consumer.", IGNORED) },
 	{ PREFIX("group.share.", IGNORED) },
@@ -758,7 +758,8 @@ const struct config_key_def config_key_defs[] = {
 	{ IGN("config.providers", 0) },
 	{ PREFIX("config.providers.", IGNORED) },
 	{ PREFIX("log4j.", IGNORED) },
-	/* read later by auth/, net/ TLS and the audit log */
+	/* read by broker/auth_config.c, tls_config.c, authorize.c (the
+	 * authorizer and the audit log): documented in CONFIG.md 8 */
 	{ PREFIX("ssl.", LATER) },
 	{ PREFIX("sasl.", LATER) },
 	{ PREFIX("listener.name.", LATER) },
@@ -766,6 +767,7 @@ const struct config_key_def config_key_defs[] = {
 	{ LATER("super.users") },
 	{ LATER("allow.everyone.if.no.acl.found") },
 	{ LATER("connections.max.reauth.ms") },
+	{ LATER("connection.failed.authentication.delay.ms") },
 	{ LATER("principal.builder.class") },
 	{ LATER("security.providers") },
 	{ PREFIX("delegation.token.", LATER) },
