@@ -8,8 +8,9 @@ fetchTopicOffsets / fetchTopicOffsetsByTimestamp / listTopics, restart,
 and the admin calls again. The records kafkajs produced are read back
 byte-exact by kafka-python with assign (an independent client as oracle).
 
-With SEALOG_HAVE_GROUPS=1 (or as test_kafkajs_groups.py) the kafkajs
-group consumer reads everything back too; otherwise that part exits 77.
+With --groups (CTest: interop_kafkajs_groups) the kafkajs group consumer
+reads everything back byte-exact instead (test_groups_kafkajs.py covers
+the group semantics themselves).
 """
 
 import base64
@@ -44,7 +45,7 @@ def need_node():
     return node
 
 
-def build_spec(b, groups):
+def build_spec(b):
     ts0 = int(time.time() * 1000) - 3600 * 1000
     runs, expected = [], {q: [] for q in range(PARTITIONS)}
     plan = [("none", -1), ("gzip", -1), ("none", 1), ("gzip", 0)]
@@ -170,12 +171,8 @@ def check_group(b, node, spec, expected):
 
 def test(groups_only=False):
     node = need_node()
-    have_groups = os.environ.get("SEALOG_HAVE_GROUPS") == "1"
-    if groups_only and not have_groups:
-        harness.skip("consumer groups not implemented yet "
-                     "(set SEALOG_HAVE_GROUPS=1 to run)")
     b = harness.Broker(mock_topics={TOPIC: PARTITIONS}).start()
-    spec, expected = build_spec(b, have_groups)
+    spec, expected = build_spec(b)
     result = node_step(node, b, "produce", spec)
     check_sends(result, spec, expected)
     if groups_only:
