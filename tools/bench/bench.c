@@ -4,8 +4,15 @@
  * librdkafka, against a broker and (optionally) librdkafka's in-process
  * mock cluster in the same run, printed side by side with their ratio.
  *
- * Usage: sealog-bench [--bootstrap HOST:PORT] [--baseline mock]
+ * Usage: sealog-bench [--bootstrap HOST:PORT] [-X key=value ...]
+ *                     [--baseline mock | --baseline HOST:PORT]
  *                     [--count N] [--seconds S] [--latency-count N]
+ *
+ * -X sets a librdkafka property for the target only (security.protocol,
+ * ssl.ca.location, ssl.certificate.location, sasl.mechanisms, ...), so
+ * "--bootstrap <TLS listener> -X security.protocol=SSL ... --baseline
+ * <PLAINTEXT listener>" measures TLS against plaintext on the same broker
+ * in one run (the baseline gets no -X properties).
  *
  * Cases (one fresh single-partition topic each, acks=all):
  *   produce-1k    N records of 1 KiB, records/s and MiB/s
@@ -27,9 +34,14 @@
 
 #define LAT_INFLIGHT 16
 
+#define MAX_PROPS 32
+
 struct bench_opts {
 	const char *bootstrap;
 	int mock_baseline;
+	const char *baseline; /* HOST:PORT of a second (plain) target */
+	const char *props[MAX_PROPS][2]; /* -X for the target */
+	int nprops;
 	long count;
 	long lat_count;
 	double seconds;
@@ -48,6 +60,8 @@ struct bench_target {
 	const char *name;
 	const char *bootstrap;
 	rd_kafka_mock_cluster_t *mock;
+	const char *(*props)[2]; /* extra librdkafka properties */
+	int nprops;
 };
 
 /* Per-producer delivery state, reached through the message opaque. */
@@ -98,13 +112,22 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m,
 	dr->delivered++;
 }
 
-static rd_kafka_t *producer_new(const char *bootstrap, struct bench_dr *dr,
-				int latency)
+static int props_set(rd_kafka_conf_t *conf, const struct bench_target *t)
+{
+	for (int i = 0; i < t->nprops; i++)
+		if (conf_set(conf, t->props[i][0], t->props[i][1]))
+			return -EINVAL;
+	return 0;
+}
+
+static rd_kafka_t *producer_new(const struct bench_target *t,
+				struct bench_dr *dr, int latency)
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char err[256];
 
-	if (conf_set(conf, "bootstrap.servers", bootstrap) ||
+	if (conf_set(conf, "bootstrap.servers", t->bootstrap) ||
+	    props_set(conf, t) ||
 	    conf_set(conf, "acks", "all") ||
 	    conf_set(conf, "linger.ms", latency ? "0" : "5") ||
 	    conf_set(conf, "batch.size", "1000000") ||
@@ -130,7 +153,7 @@ static int topic_create(const struct bench_target *t, const char *topic)
 	if (t->mock)
 		return rd_kafka_mock_topic_create(t->mock, topic, 1, 1) ? -EIO
 									: 0;
-	rk = producer_new(t->bootstrap, &dr, 0);
+	rk = producer_new(t, &dr, 0);
 	if (!rk)
 		return -EINVAL;
 	nt = rd_kafka_NewTopic_new(topic, 1, 1, NULL, 0);
@@ -225,7 +248,7 @@ static struct bench_result run_produce(const struct bench_target *t,
 
 	if (latency)
 		dr.lat_us = calloc((size_t)count, sizeof(double));
-	rk = producer_new(t->bootstrap, &dr, latency);
+	rk = producer_new(t, &dr, latency);
 	if (!rk || topic_create(t, topic)) {
 		res.failed = 1;
 		goto out;
@@ -253,14 +276,16 @@ out:
 	return res;
 }
 
-static rd_kafka_t *consumer_new(const char *bootstrap, const char *topic)
+static rd_kafka_t *consumer_new(const struct bench_target *t,
+				const char *topic)
 {
 	rd_kafka_topic_partition_list_t *tps;
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char err[256];
 	rd_kafka_t *rk;
 
-	if (conf_set(conf, "bootstrap.servers", bootstrap) ||
+	if (conf_set(conf, "bootstrap.servers", t->bootstrap) ||
+	    props_set(conf, t) ||
 	    conf_set(conf, "group.id", "sealog-bench") ||
 	    conf_set(conf, "enable.auto.commit", "false") ||
 	    conf_set(conf, "fetch.max.bytes", "52428800") ||
@@ -289,7 +314,7 @@ static struct bench_result run_consume(const struct bench_target *t,
 	rd_kafka_message_t *m;
 	double start, deadline;
 	int64_t lo = 0, hi = 0;
-	rd_kafka_t *rk = consumer_new(t->bootstrap, topic);
+	rd_kafka_t *rk = consumer_new(t, topic);
 
 	if (!rk) {
 		res.failed = 1;
@@ -376,8 +401,12 @@ static void print_table(const struct bench_opts *o,
 	char ca[64], cm[64];
 	int c;
 
-	printf("%-12s | %-30s | %-30s | %s\n", "case", "target",
-	       m ? "mock (librdkafka)" : "", m ? "ratio target/mock" : "");
+	const char *bl = o->mock_baseline ? "mock (librdkafka)"
+			 : o->baseline	   ? o->baseline
+					   : "";
+
+	printf("%-12s | %-30s | %-30s | %s\n", "case", o->bootstrap, bl,
+	       m ? "ratio target/baseline" : "");
 	for (c = 0; c < CASE_COUNT; c++) {
 		cell(ca, sizeof(ca), c, &a[c]);
 		cm[0] = '\0';
@@ -410,8 +439,9 @@ static rd_kafka_t *host_new(void)
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: sealog-bench [--bootstrap HOST:PORT] [--baseline mock]"
-		" [--count N] [--seconds S] [--latency-count N]\n");
+		"usage: sealog-bench [--bootstrap HOST:PORT] [-X key=value ...]"
+		" [--baseline mock|HOST:PORT]\n"
+		"                    [--count N] [--seconds S] [--latency-count N]\n");
 	return 2;
 }
 
@@ -425,6 +455,15 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 		else if (!strcmp(argv[i], "--baseline") &&
 			 !strcmp(argv[i + 1], "mock"))
 			o->mock_baseline = 1;
+		else if (!strcmp(argv[i], "--baseline"))
+			o->baseline = argv[i + 1];
+		else if (!strcmp(argv[i], "-X") && o->nprops < MAX_PROPS &&
+			 strchr(argv[i + 1], '=')) {
+			char *eq = strchr(argv[i + 1], '=');
+			*eq = '\0';
+			o->props[o->nprops][0] = argv[i + 1];
+			o->props[o->nprops++][1] = eq + 1;
+		}
 		else if (!strcmp(argv[i], "--count"))
 			o->count = atol(argv[i + 1]);
 		else if (!strcmp(argv[i], "--latency-count"))
@@ -443,18 +482,25 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct bench_opts o = {"127.0.0.1:9092", 0, 200000, 20000, 20.0};
+	struct bench_opts o = {.bootstrap = "127.0.0.1:9092", .count = 200000,
+			       .lat_count = 20000, .seconds = 20.0};
 	struct bench_result res[CASE_COUNT], mres[CASE_COUNT];
-	struct bench_target t = {"target", NULL, NULL};
-	struct bench_target mt = {"mock", NULL, NULL};
+	struct bench_target t = {.name = "target"};
+	struct bench_target mt = {.name = "mock"};
 	rd_kafka_t *host = NULL;
 	int failed = 0, c;
 
 	if (parse_args(argc, argv, &o))
 		return usage();
 	t.bootstrap = o.bootstrap;
+	t.props = o.props;
+	t.nprops = o.nprops;
 	run_target(&t, &o, res);
-	if (o.mock_baseline) {
+	if (o.baseline) {
+		mt.name = "baseline";
+		mt.bootstrap = o.baseline;
+		run_target(&mt, &o, mres);
+	} else if (o.mock_baseline) {
 		/* The mock cluster runs on threads of this host handle. */
 		host = host_new();
 		mt.mock = host ? rd_kafka_mock_cluster_new(host, 1) : NULL;
@@ -465,7 +511,7 @@ int main(int argc, char **argv)
 		mt.bootstrap = rd_kafka_mock_cluster_bootstraps(mt.mock);
 		run_target(&mt, &o, mres);
 	}
-	print_table(&o, res, o.mock_baseline ? mres : NULL);
+	print_table(&o, res, o.mock_baseline || o.baseline ? mres : NULL);
 	for (c = 0; c < CASE_COUNT; c++)
 		failed |= res[c].failed;
 	if (mt.mock)
