@@ -8,7 +8,8 @@
 #                                         ASan+UBSan in build-asan/
 #
 # Environment: JOBS (parallel build/test jobs, default nproc),
-# SEALOG_SKIP_ASAN=1 (skip the sanitizer pass, for quick local loops).
+# SEALOG_SKIP_ASAN=1 (skip the sanitizer pass, for quick local loops),
+# SEALOG_SLOW=1 (also run the tests labelled slow: long crash/fault runs).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -74,8 +75,10 @@ build() { # build <dir> [cmake args...]
 }
 
 run_suite() { # run_suite <dir>
-	log "ctest in $1"
-	(cd "$ROOT/$1" && ctest --output-on-failure -j "$JOBS")
+	local filter=(-LE slow)
+	[ "${SEALOG_SLOW:-0}" = 1 ] && filter=()
+	log "ctest in $1 ${filter[*]}"
+	(cd "$ROOT/$1" && ctest --output-on-failure -j "$JOBS" "${filter[@]}")
 }
 
 cmd_run() {
