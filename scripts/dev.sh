@@ -19,7 +19,8 @@ export DEBIAN_FRONTEND=noninteractive
 BUILD_DEPS=(cmake gcc make pkg-config liburing-dev liblmdb-dev
 	libsasl2-dev libsasl2-modules libssl-dev zlib1g-dev libsnappy-dev
 	liblz4-dev libzstd-dev librdkafka-dev python3)
-TEST_DEPS=(kcat python3-confluent-kafka python3-kafka)
+TEST_DEPS=(kcat python3-confluent-kafka python3-kafka python3-snappy python3-lz4
+	python3-zstandard)
 NODE_DEPS=(nodejs npm)
 
 log() { printf '==> %s\n' "$*" >&2; }

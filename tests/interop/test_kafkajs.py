@@ -2,8 +2,9 @@
 
 kafkajs can only consume through a consumer group, so without groups this
 test covers: admin createTopics, producing keyed records with headers and
-explicit timestamps (codecs none and gzip - the only ones kafkajs has
-without plugins; acks -1/0/1), admin fetchTopicMetadata /
+explicit timestamps (every codec: gzip built in, snappy, lz4 and zstd
+through codec plugins, see node/interop.js; acks -1/0/1), admin
+fetchTopicMetadata /
 fetchTopicOffsets / fetchTopicOffsetsByTimestamp / listTopics, restart,
 and the admin calls again. The records kafkajs produced are read back
 byte-exact by kafka-python with assign (an independent client as oracle).
@@ -48,7 +49,8 @@ def need_node():
 def build_spec(b):
     ts0 = int(time.time() * 1000) - 3600 * 1000
     runs, expected = [], {q: [] for q in range(PARTITIONS)}
-    plan = [("none", -1), ("gzip", -1), ("none", 1), ("gzip", 0)]
+    plan = [("none", -1), ("gzip", -1), ("snappy", -1), ("lz4", -1),
+            ("zstd", -1), ("none", 1), ("gzip", 0)]
     for run_no, (codec, acks) in enumerate(plan):
         recs = []
         for i, (k, v, h) in enumerate(

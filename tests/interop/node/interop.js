@@ -11,9 +11,31 @@
 // JoinGroup/SyncGroup/... on the broker). Results go to result.json; the
 // Python side compares them byte-exact.
 const fs = require('fs')
-const { Kafka, CompressionTypes, logLevel } = require('kafkajs')
+const { Kafka, CompressionTypes, CompressionCodecs, logLevel } = require('kafkajs')
+const SnappyCodec = require('kafkajs-snappy')
+const lz4js = require('lz4js')
+const zstd = require('@bokuweb/zstd-wasm')
 
-const CODECS = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP }
+// kafkajs ships gzip only; the other codecs plug in (pure JS / wasm, so
+// nothing is compiled at npm ci time). lz4js writes the LZ4 frame format
+// Kafka uses (KIP-57), zstd-wasm zstd frames.
+CompressionCodecs[CompressionTypes.Snappy] = SnappyCodec
+CompressionCodecs[CompressionTypes.LZ4] = () => ({
+  async compress (encoder) { return Buffer.from(lz4js.compress(encoder.buffer)) },
+  async decompress (buffer) { return Buffer.from(lz4js.decompress(buffer)) }
+})
+CompressionCodecs[CompressionTypes.ZSTD] = () => ({
+  async compress (encoder) { return Buffer.from(zstd.compress(encoder.buffer, 3)) },
+  async decompress (buffer) { return Buffer.from(zstd.decompress(buffer)) }
+})
+
+const CODECS = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+  lz4: CompressionTypes.LZ4,
+  zstd: CompressionTypes.ZSTD
+}
 const b64 = (s) => Buffer.from(s, 'base64')
 
 function client (spec) {
@@ -112,6 +134,7 @@ async function group (spec) {
 }
 
 async function main () {
+  await zstd.init()
   const [step, specPath, outPath] = process.argv.slice(2)
   const spec = JSON.parse(fs.readFileSync(specPath, 'utf8'))
   const steps = { produce, admin, group }
