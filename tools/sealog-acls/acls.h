@@ -63,8 +63,8 @@ struct acls_opts {
 	int argc;
 };
 
-/* Parse argv; 0, or -EINVAL after printing joptsimple's message and the
- * usage. */
+/* Parse argv; 0, or -EINVAL / -ENOMEM after printing joptsimple's
+ * message and the usage (then o holds nothing to free). */
 int acls_opts_parse(struct acls_opts *o, int argc, char **argv);
 void acls_opts_fini(struct acls_opts *o);
 /* The usage (option table) to stderr, after message (may be NULL). */

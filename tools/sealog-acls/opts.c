@@ -173,6 +173,8 @@ int acls_opts_parse(struct acls_opts *o, int argc, char **argv)
 	}
 	if (rc == -ENOMEM)
 		fprintf(stderr, "out of memory\n");
+	if (rc)
+		acls_opts_fini(o); /* nothing for the caller to free */
 	return rc;
 }
 
