@@ -118,6 +118,26 @@ const struct listener_cfg *api_advertised(const struct broker *b,
 	return &b->cfg->advertised[i];
 }
 
+int16_t api_partition_check(struct broker *b, const char *topic,
+			    int32_t partition, bool denied,
+			    int32_t current_leader_epoch,
+			    struct partition **out)
+{
+	struct partition *p = denied ? NULL
+				     : partition_find(b, topic, partition);
+
+	*out = p;
+	if (denied)
+		return KERR_TOPIC_AUTHORIZATION_FAILED;
+	if (!p)
+		return KERR_UNKNOWN_TOPIC_OR_PARTITION;
+	if (current_leader_epoch > 0)
+		return KERR_UNKNOWN_LEADER_EPOCH;
+	if (plog_status(p->log))
+		return KERR_KAFKA_STORAGE_ERROR;
+	return KERR_NONE;
+}
+
 const char *api_name(struct req *r, struct kp_str s)
 {
 	return s.ptr ? s.ptr : "";

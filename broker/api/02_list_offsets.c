@@ -84,29 +84,18 @@ static void lo_partition(struct broker *b, const char *topic, bool denied,
 			 const struct kp_list_offsets_request_list_offsets_partition *rp,
 			 struct kp_list_offsets_response_list_offsets_partition_response *out)
 {
-	struct partition *p = partition_find(b, topic, rp->partition_index);
+	struct partition *p;
 	struct plog_offsets o;
 	int64_t off, ts;
 	int rc = 0;
 
 	kp_list_offsets_response_list_offsets_partition_response_init(out);
 	out->partition_index = rp->partition_index;
-	if (denied) {
-		out->error_code = KERR_TOPIC_AUTHORIZATION_FAILED;
+	out->error_code = api_partition_check(b, topic, rp->partition_index,
+					      denied, rp->current_leader_epoch,
+					      &p);
+	if (out->error_code != KERR_NONE)
 		return;
-	}
-	if (!p) {
-		out->error_code = KERR_UNKNOWN_TOPIC_OR_PARTITION;
-		return;
-	}
-	if (rp->current_leader_epoch > 0) {
-		out->error_code = KERR_UNKNOWN_LEADER_EPOCH;
-		return;
-	}
-	if (plog_status(p->log)) {
-		out->error_code = KERR_KAFKA_STORAGE_ERROR;
-		return;
-	}
 	plog_offsets(p->log, &o);
 	out->leader_epoch = 0;
 	switch (rp->timestamp) {

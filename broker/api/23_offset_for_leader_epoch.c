@@ -16,27 +16,15 @@ static void ofle_partition(struct broker *b, const char *topic, bool denied,
 			   const struct kp_offset_for_leader_epoch_request_offset_for_leader_partition *rp,
 			   struct kp_offset_for_leader_epoch_response_epoch_end_offset *out)
 {
-	struct partition *p = partition_find(b, topic, rp->partition);
+	struct partition *p;
 	struct plog_offsets o;
 
 	kp_offset_for_leader_epoch_response_epoch_end_offset_init(out);
 	out->partition = rp->partition;
-	if (denied) {
-		out->error_code = KERR_TOPIC_AUTHORIZATION_FAILED;
+	out->error_code = api_partition_check(b, topic, rp->partition, denied,
+					      rp->current_leader_epoch, &p);
+	if (out->error_code != KERR_NONE)
 		return;
-	}
-	if (!p) {
-		out->error_code = KERR_UNKNOWN_TOPIC_OR_PARTITION;
-		return;
-	}
-	if (rp->current_leader_epoch > 0) {
-		out->error_code = KERR_UNKNOWN_LEADER_EPOCH;
-		return;
-	}
-	if (plog_status(p->log)) {
-		out->error_code = KERR_KAFKA_STORAGE_ERROR;
-		return;
-	}
 	if (rp->leader_epoch > 0)
 		return; /* undefined epoch: -1 / -1 */
 	plog_offsets(p->log, &o);

@@ -63,6 +63,14 @@ int api_delete_acls(struct broker *b, struct req *r);
 /* The advertised endpoint of the listener this request came in on. */
 const struct listener_cfg *api_advertised(const struct broker *b,
 					  const struct req *r);
+/* The checks every per-partition read request makes first, in Kafka's
+ * order: authorization (denied), existence, the client's leader epoch
+ * (ours is always 0), the log's health. KERR_NONE with *out set, or the
+ * partition's error code. */
+int16_t api_partition_check(struct broker *b, const char *topic,
+			    int32_t partition, bool denied,
+			    int32_t current_leader_epoch,
+			    struct partition **out);
 /* A C string copy of a decoded name (arena), for lookups. */
 const char *api_name(struct req *r, struct kp_str s);
 
