@@ -125,7 +125,7 @@ static struct net_loop *net_start(struct broker *b)
 	net = net_loop_create(&nc, &broker_net_callbacks, b);
 	if (!net) {
 		log_error(LOGC,
-			  "Failed to create the io_uring network loop: %s",
+			  "Failed to create the network loop: %s",
 			  strerror(errno));
 		return NULL;
 	}

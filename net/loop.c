@@ -14,6 +14,12 @@
  * IORING_OP_TIMEOUT (NK_TICK, every NET_TICK_MS: idle and request
  * timeouts, accept back-off, stop grace).
  *
+ * Backends: the kernel ring, or uring_emu.c's emulation of the same subset
+ * over epoll when io_uring is refused (ENOSYS / EPERM / EACCES: container
+ * seccomp profiles, kernel.io_uring_disabled) or SEALOG_NET_BACKEND=epoll
+ * asks for it. Only setup and the loop_* wrappers below know which; the
+ * SQEs, user_data and completions are the same on both.
+ *
  * Stop: net_loop_stop() only sets an atomic flag and writes the eventfd,
  * so it is async-signal-safe. The loop then closes its listeners, stops
  * reading, lets queued replies and replies to frames already delivered go
@@ -46,17 +52,28 @@ void net_config_defaults(struct net_config *cfg)
 	cfg->max_send_queue_bytes = (size_t)256 << 20;
 }
 
+const char *net_loop_backend(const struct net_loop *loop)
+{
+	return loop->emu ? "epoll" : "io_uring";
+}
+
 struct io_uring_sqe *loop_sqe(struct net_loop *loop)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&loop->ring);
+	struct io_uring_sqe *sqe;
 
-	if (!sqe) {
+	if (loop->emu) {
+		/* The emulated SQ grows: NULL means out of memory. */
+		sqe = uring_emu_get_sqe(loop->emu);
+	} else if (!(sqe = io_uring_get_sqe(&loop->ring))) {
 		/* SQ full mid-iteration: push it out early, then retry. */
 		io_uring_submit(&loop->ring);
 		sqe = io_uring_get_sqe(&loop->ring);
 	}
 	if (!sqe) {
-		log_error("net", "io_uring submission queue stuck full");
+		log_error("net",
+			  "%s submission queue stuck full or out of "
+			  "memory",
+			  net_loop_backend(loop));
 		abort();
 	}
 	return sqe;
@@ -72,6 +89,10 @@ void loop_cancel(struct net_loop *loop, uint64_t ud)
 
 void loop_buf_recycle(struct net_loop *loop, unsigned bid)
 {
+	if (loop->emu) {
+		uring_emu_buf_recycle(loop->emu, bid);
+		return;
+	}
 	io_uring_buf_ring_add(loop->br, loop->bufs + (size_t)bid * loop->buf_size,
 			      loop->buf_size, (unsigned short)bid,
 			      io_uring_buf_ring_mask(loop->nbufs), 0);
@@ -98,28 +119,45 @@ static int loop_ring_init(struct net_loop *loop)
 		r = io_uring_queue_init_params(NET_RING_ENTRIES, &loop->ring,
 					       &p);
 	}
-	if (r < 0)
-		log_error("net",
-			  "io_uring_queue_init failed: %s (io_uring unavailable:"
-			  " kernel too old, disabled by sysctl, or blocked by "
-			  "seccomp?)",
-			  strerror(-r));
 	return r;
+}
+
+/* A seccomp profile may allow io_uring_setup(2) but not io_uring_enter(2):
+ * find out now, while falling back is still possible. */
+static int loop_ring_probe(struct net_loop *loop)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&loop->ring);
+	struct io_uring_cqe *cqe;
+	int r;
+
+	io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data64(sqe, 0);
+	r = io_uring_submit_and_wait(&loop->ring, 1);
+	if (r < 0)
+		return r;
+	r = io_uring_peek_cqe(&loop->ring, &cqe);
+	if (r == 0)
+		io_uring_cqe_seen(&loop->ring, cqe);
+	return r;
+}
+
+/* The receive buffers, shared by both backends. */
+static int loop_bufs_alloc(struct net_loop *loop)
+{
+	loop->nbufs = NET_NBUFS;
+	loop->buf_size = NET_BUF_SIZE;
+	loop->bufs = malloc((size_t)loop->nbufs * loop->buf_size);
+	return loop->bufs ? 0 : -ENOMEM;
 }
 
 /* Provided buffers for multishot recv: liburing 2.3 has no
  * io_uring_setup_buf_ring(), so map the ring ourselves and register it. */
-static int loop_bufs_init(struct net_loop *loop)
+static int loop_ring_bufs(struct net_loop *loop)
 {
 	struct io_uring_buf_reg reg;
 	void *br;
 	int r;
 
-	loop->nbufs = NET_NBUFS;
-	loop->buf_size = NET_BUF_SIZE;
-	loop->bufs = malloc((size_t)loop->nbufs * loop->buf_size);
-	if (!loop->bufs)
-		return -ENOMEM;
 	loop->br_bytes = loop->nbufs * sizeof(struct io_uring_buf);
 	br = mmap(NULL, loop->br_bytes, PROT_READ | PROT_WRITE,
 		  MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
@@ -131,11 +169,8 @@ static int loop_bufs_init(struct net_loop *loop)
 	reg.ring_entries = loop->nbufs;
 	reg.bgid = 0;
 	r = io_uring_register_buf_ring(&loop->ring, &reg, 0);
-	if (r < 0) {
-		log_error("net", "io_uring_register_buf_ring failed: %s",
-			  strerror(-r));
+	if (r < 0)
 		return r;
-	}
 	io_uring_buf_ring_init(loop->br);
 	for (unsigned i = 0; i < loop->nbufs; i++)
 		io_uring_buf_ring_add(loop->br,
@@ -158,10 +193,120 @@ static void loop_config(struct net_loop *loop, const struct net_config *cfg)
 	loop->tick_ts.tv_nsec = NET_TICK_MS * 1000000LL;
 }
 
+static void loop_uring_fini(struct net_loop *loop)
+{
+	io_uring_queue_exit(&loop->ring);
+	if (loop->br)
+		munmap(loop->br, loop->br_bytes);
+	loop->br = NULL;
+}
+
+/* The kernel ring, probed and with its buffer ring; *what names the call
+ * that failed. Nothing is left behind on failure. */
+static int loop_uring_init(struct net_loop *loop, const char **what)
+{
+	int r;
+
+	*what = "io_uring_queue_init";
+	r = loop_ring_init(loop);
+	if (r < 0)
+		return r;
+	*what = "io_uring_enter";
+	r = loop_ring_probe(loop);
+	if (r == 0) {
+		*what = "io_uring_register_buf_ring";
+		r = loop_ring_bufs(loop);
+	}
+	if (r < 0)
+		loop_uring_fini(loop);
+	return r;
+}
+
+enum loop_backend { LB_AUTO, LB_URING, LB_EPOLL };
+
+static atomic_bool loop_fallback_warned;
+
+static int loop_backend_wanted(enum loop_backend *out)
+{
+	const char *v = getenv("SEALOG_NET_BACKEND");
+
+	*out = LB_AUTO;
+	if (!v || !*v || strcmp(v, "auto") == 0)
+		return 0;
+	if (strcmp(v, "io_uring") == 0) {
+		*out = LB_URING;
+	} else if (strcmp(v, "epoll") == 0) {
+		*out = LB_EPOLL;
+	} else {
+		log_error("net",
+			  "SEALOG_NET_BACKEND=%.64s: expected io_uring, "
+			  "epoll or auto",
+			  v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* What a container's seccomp profile or kernel.io_uring_disabled says;
+ * anything else (EINVAL from an old kernel, ENOMEM) stays an error. */
+static bool loop_uring_refused(int r)
+{
+	return r == -ENOSYS || r == -EPERM || r == -EACCES;
+}
+
+static int loop_emu_init(struct net_loop *loop)
+{
+	return uring_emu_create(&loop->emu, loop->bufs, loop->nbufs,
+				loop->buf_size);
+}
+
+static int loop_backend_init(struct net_loop *loop, enum loop_backend want)
+{
+	enum log_level level;
+	const char *what;
+	int r;
+
+	if (want == LB_EPOLL) {
+		log_info("net", "network backend: epoll (SEALOG_NET_BACKEND="
+				"epoll)");
+		return loop_emu_init(loop);
+	}
+	r = loop_uring_init(loop, &what);
+	if (r == 0)
+		return 0;
+	if (want == LB_URING) {
+		log_error("net",
+			  "%s failed: %s (io_uring unavailable; "
+			  "SEALOG_NET_BACKEND=io_uring rules out the "
+			  "epoll fallback)",
+			  what, strerror(-r));
+		return r;
+	}
+	if (!loop_uring_refused(r)) {
+		log_error("net",
+			  "%s failed: %s (io_uring unavailable, and not "
+			  "refused by policy; SEALOG_NET_BACKEND=epoll "
+			  "uses the epoll fallback)",
+			  what, strerror(-r));
+		return r;
+	}
+	/* Once per process: a loop per core would say the same N times. */
+	level =
+	    atomic_exchange(&loop_fallback_warned, true) ? LOG_DEBUG : LOG_WARN;
+	log_msg(level, "net",
+		"io_uring unavailable (%s: %s), probably blocked by the "
+		"container's seccomp profile or by kernel.io_uring_disabled: "
+		"using the epoll fallback (SEALOG_NET_BACKEND=epoll chooses "
+		"it without this warning)",
+		what, strerror(-r));
+	return loop_emu_init(loop);
+}
+
 struct net_loop *net_loop_create(const struct net_config *cfg,
 				 const struct net_callbacks *cb, void *ctx)
 {
 	struct net_loop *loop = calloc(1, sizeof(*loop));
+	enum loop_backend want;
 	int r;
 
 	if (!loop) {
@@ -172,21 +317,21 @@ struct net_loop *net_loop_create(const struct net_config *cfg,
 	loop->cb = *cb;
 	loop->ctx = ctx;
 	atomic_init(&loop->stop_req, 0);
+	r = loop_backend_wanted(&want);
+	if (r < 0)
+		goto err_free;
 	r = chan_init(&loop->chan);
 	if (r < 0)
 		goto err_free;
-	r = loop_ring_init(loop);
+	r = loop_bufs_alloc(loop);
 	if (r < 0)
 		goto err_chan;
-	r = loop_bufs_init(loop);
+	r = loop_backend_init(loop, want);
 	if (r < 0)
-		goto err_ring;
+		goto err_bufs;
 	return loop;
 
-err_ring:
-	io_uring_queue_exit(&loop->ring);
-	if (loop->br)
-		munmap(loop->br, loop->br_bytes);
+err_bufs:
 	free(loop->bufs);
 err_chan:
 	chan_fini(&loop->chan);
@@ -272,17 +417,47 @@ static void loop_dispatch(struct net_loop *loop, struct io_uring_cqe *cqe)
 	}
 }
 
+/* ---- the backend's queues ------------------------------------------ */
+
+static int loop_submit(struct net_loop *loop)
+{
+	return loop->emu ? uring_emu_submit(loop->emu)
+			 : io_uring_submit(&loop->ring);
+}
+
+static int loop_submit_and_wait(struct net_loop *loop)
+{
+	return loop->emu ? uring_emu_submit_and_wait(loop->emu, 1)
+			 : io_uring_submit_and_wait(&loop->ring, 1);
+}
+
+/* Copies the oldest completion into *out and consumes it. */
+static bool loop_next_cqe(struct net_loop *loop, struct io_uring_cqe *out)
+{
+	struct io_uring_cqe *cqe;
+
+	if (loop->emu) {
+		if (uring_emu_peek_cqe(loop->emu, &cqe) < 0)
+			return false;
+		*out = *cqe;
+		uring_emu_cqe_seen(loop->emu, cqe);
+		return true;
+	}
+	if (io_uring_peek_cqe(&loop->ring, &cqe) < 0)
+		return false;
+	*out = *cqe;
+	io_uring_cqe_seen(&loop->ring, cqe);
+	return true;
+}
+
 static void loop_process(struct net_loop *loop)
 {
-	struct io_uring_cqe *cqe, copy;
+	struct io_uring_cqe copy;
 	unsigned n = 0;
 
 	loop->now_ms = clock_mono_ms();
-	while (n++ < NET_CQE_BATCH && io_uring_peek_cqe(&loop->ring, &cqe) == 0) {
-		copy = *cqe;
-		io_uring_cqe_seen(&loop->ring, cqe);
+	while (n++ < NET_CQE_BATCH && loop_next_cqe(loop, &copy))
 		loop_dispatch(loop, &copy);
-	}
 	conn_reap(loop);
 }
 
@@ -343,17 +518,17 @@ int net_loop_run(struct net_loop *loop)
 	for (int i = 0; i < loop->nlisteners; i++)
 		listener_arm(loop, &loop->listeners[i]);
 	while (!loop_stop_progress(loop)) {
-		r = io_uring_submit_and_wait(&loop->ring, 1);
+		r = loop_submit_and_wait(loop);
 		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY &&
 		    r != -ETIME) {
-			log_error("net", "io_uring_submit_and_wait: %s",
-				  strerror(-r));
+			log_error("net", "%s submit and wait: %s",
+				  net_loop_backend(loop), strerror(-r));
 			return r;
 		}
 		loop_process(loop);
 	}
 	/* Push out the last cancels so destroy finds nothing surprising. */
-	io_uring_submit(&loop->ring);
+	loop_submit(loop);
 	return 0;
 }
 
@@ -407,7 +582,10 @@ void net_loop_destroy(struct net_loop *loop)
 	listener_close_all(loop);
 	conn_close_all(loop, "loop destroyed");
 	/* Cancels every outstanding request and waits for it. */
-	io_uring_queue_exit(&loop->ring);
+	if (loop->emu)
+		uring_emu_destroy(loop->emu);
+	else
+		loop_uring_fini(loop);
 	conn_free_all(loop);
 	n = chan_drain(&loop->chan);
 	while (n) {
@@ -418,7 +596,6 @@ void net_loop_destroy(struct net_loop *loop)
 		free(m);
 	}
 	chan_fini(&loop->chan);
-	munmap(loop->br, loop->br_bytes);
 	free(loop->bufs);
 	free(loop->conns);
 	free(loop->free_slots);

@@ -1,4 +1,4 @@
-/* net.h - the io_uring network loop: listeners, connections, framing.
+/* net.h - the network loop: listeners, connections, framing.
  *
  * net/ knows nothing of Kafka beyond the 4-byte big-endian size prefix that
  * frames every request and response. It accepts connections, splits the
@@ -57,10 +57,24 @@ struct net_config {
  * 100 in flight, 256 MiB send queue. */
 void net_config_defaults(struct net_config *cfg);
 
-/* Create a loop. Returns NULL and sets errno on failure (e.g. io_uring
- * unavailable: the message names it). */
+/* Create a loop. Returns NULL and sets errno on failure (the logged
+ * message names the call that failed).
+ *
+ * Backend: io_uring, or an emulation of the same operations over epoll
+ * when io_uring is refused with ENOSYS, EPERM or EACCES (the default
+ * seccomp profiles of Docker >= 25 and podman, kernel.io_uring_disabled);
+ * the fallback logs one WARN line. Same behaviour, callbacks and limits
+ * either way. net/ has no configuration module, so the environment
+ * variable SEALOG_NET_BACKEND, read here, chooses: unset, "" or "auto" as
+ * above; "epoll" the fallback without trying io_uring (an INFO line);
+ * "io_uring" refuses to fall back (errno from io_uring). Any other value:
+ * NULL with errno EINVAL. */
 struct net_loop *net_loop_create(const struct net_config *cfg,
 				 const struct net_callbacks *cb, void *ctx);
+
+/* "io_uring" or "epoll": the backend the loop runs on (static string).
+ * Any thread. */
+const char *net_loop_backend(const struct net_loop *loop);
 
 /* Bind and listen on host:port (host "" or "0.0.0.0" = any IPv4, "::" any
  * IPv6, otherwise a numeric address or a name resolved once). Port 0 picks

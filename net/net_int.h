@@ -26,6 +26,7 @@
 #include "base/buf.h"
 #include "base/chan.h"
 #include "net/net.h"
+#include "net/uring_emu.h"
 #include "net/xprt.h"
 
 #define NET_SLOT_BITS 24
@@ -136,7 +137,8 @@ struct net_conn {
 };
 
 struct net_loop {
-	struct io_uring ring;
+	struct io_uring ring;  /* unused when emu is set */
+	struct uring_emu *emu; /* the epoll fallback (uring_emu.h), or NULL */
 	struct net_config cfg;
 	struct net_callbacks cb;
 	void *ctx;

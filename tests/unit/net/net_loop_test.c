@@ -1,4 +1,5 @@
-/* net_loop_test.c - the io_uring loop against real loopback clients.
+/* net_loop_test.c - the loop against real loopback clients, on the
+ * backend SEALOG_NET_BACKEND names (net_backend.h).
  *
  * Each loop runs on its own thread with callbacks that echo every frame
  * back (size prefix + the request body). The first two bytes of a request
@@ -25,6 +26,7 @@
 #include "net/net.h"
 #include "net/xprt.h"
 #include "tests/unit/check.h"
+#include "tests/unit/net/net_backend.h"
 
 struct pending {
 	struct pending *next;
@@ -622,9 +624,11 @@ int main(void)
 	cfg.max_frame_bytes = 1 << 20;
 	cfg.max_inflight = 4;
 	if (srv_start(&srv_a, &cfg) < 0) {
-		fprintf(stderr, "io_uring loop unavailable: skipping\n");
-		return 77;
+		fprintf(stderr, "loop unavailable (%s)\n", strerror(errno));
+		return test_backend_create_failed();
 	}
+	fprintf(stderr, "backend: %s\n", net_loop_backend(srv_a.loop));
+	CHECK(test_backend_matches(srv_a.loop));
 	CHECK(net_loop_listen(srv_a.loop, "127.0.0.1", 0, 2, &xf, &xor_port) ==
 	      0);
 	v6 = net_loop_listen(srv_a.loop, "::1", 0, 3, NULL, &v6_port);

@@ -1,6 +1,7 @@
-/* net_tls_test.c - the TLS transport under the io_uring loop, against
- * blocking OpenSSL clients on loopback (the client side may use the fd;
- * the server side never does). Certificates are made at test time.
+/* net_tls_test.c - the TLS transport under the loop (either backend, see
+ * net_backend.h), against blocking OpenSSL clients on loopback (the
+ * client side may use the fd; the server side never does). Certificates
+ * are made at test time.
  *
  * The server echoes every frame; the first two bytes (api key slot) pick
  * what it does: */
@@ -27,6 +28,7 @@
 #include "net/tls.h"
 #include "net/xprt.h"
 #include "tests/unit/check.h"
+#include "tests/unit/net/net_backend.h"
 #include "tests/unit/net/tls_fixture.h"
 
 enum {
@@ -191,7 +193,9 @@ static int srv_start(void)
 	pthread_mutex_init(&srv.mu, NULL);
 	srv.loop = net_loop_create(&cfg, &cb, NULL);
 	if (!srv.loop)
-		return 77;
+		return test_backend_create_failed();
+	fprintf(stderr, "backend: %s\n", net_loop_backend(srv.loop));
+	CHECK(test_backend_matches(srv.loop));
 	tls_fx_settings(&fx, &s, TLS_CLIENT_AUTH_NONE);
 	r |= listen_tls(L_NONE, &s);
 	tls_fx_settings(&fx, &s, TLS_CLIENT_AUTH_REQUESTED);
