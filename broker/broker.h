@@ -119,6 +119,10 @@ struct topic {
 	int32_t partition_count;
 	struct partition *partitions;
 	struct props *configs;  /* per-topic overrides */
+	/* Effective values the produce path reads for every batch, kept
+	 * here instead of parsed each time (topic_open, topic_set_configs). */
+	int64_t max_message_bytes;
+	bool log_append_time;   /* message.timestamp.type=LogAppendTime */
 };
 
 struct broker {

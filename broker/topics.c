@@ -323,8 +323,18 @@ static void topic_free(struct topic *t, bool remove)
 }
 
 /* Open every partition of a topic just read or created; registers it. */
+/* The effective configs the produce path needs, from the overrides. */
+static void topic_cache_configs(struct broker *b, struct topic *t)
+{
+	t->max_message_bytes = topic_config_long(b, t, "max.message.bytes");
+	t->log_append_time = strcmp(topic_config_str(b, t,
+						     "message.timestamp.type"),
+				    "LogAppendTime") == 0;
+}
+
 static int topic_open(struct broker *b, struct topic *t)
 {
+	topic_cache_configs(b, t);
 	t->partitions = calloc((size_t)t->partition_count,
 			       sizeof(*t->partitions));
 	if (!t->partitions)
@@ -481,6 +491,7 @@ int16_t topic_set_configs(struct broker *b, struct topic *t,
 		return KERR_KAFKA_STORAGE_ERROR;
 	}
 	props_free(old);
+	topic_cache_configs(b, t);
 	topic_plog_config(b, t, &pc);
 	for (int32_t i = 0; i < t->partition_count; i++)
 		plog_set_config(t->partitions[i].log, &pc);

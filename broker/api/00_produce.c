@@ -97,7 +97,7 @@ static int64_t produce_partition(struct broker *b, const char *topic_name,
 		out->error_message = KP_STR("Compressed outer record has more than one batch");
 		return -1;
 	}
-	if ((int64_t)len > topic_config_long(b, p->topic, "max.message.bytes")) {
+	if ((int64_t)len > p->topic->max_message_bytes) {
 		out->error_code = KERR_MESSAGE_TOO_LARGE;
 		return -1;
 	}
@@ -137,8 +137,7 @@ static int64_t produce_partition(struct broker *b, const char *topic_name,
 		producer_update(p, h.producer_id, h.producer_epoch,
 				h.base_sequence, h.records_count, base);
 	out->base_offset = base;
-	if (strcmp(topic_config_str(b, p->topic, "message.timestamp.type"),
-		   "LogAppendTime") == 0)
+	if (p->topic->log_append_time)
 		out->log_append_time_ms = now;
 	return base + h.last_offset_delta + 1;
 }
