@@ -194,12 +194,16 @@ int conn_create(struct net_loop *loop, int fd, struct net_listener *l)
 	int one = 1;
 	int r;
 
+	conn_peer(fd, &peer);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	r = xf->ops->open(xf, fd, &c->xst);
+	r = quota_acquire(loop, peer.addr, &c->ipc);
 	if (r < 0)
 		goto err_free;
+	r = xf->ops->open(xf, fd, &c->xst);
+	if (r < 0)
+		goto err_quota;
 	r = conn_slot_alloc(loop, &slot);
 	if (r < 0)
 		goto err_xprt;
@@ -221,7 +225,7 @@ int conn_create(struct net_loop *loop, int fd, struct net_listener *l)
 	loop->nconns++;
 	/* Replies are whole frames already: send them as soon as queued. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	conn_peer(fd, &peer);
+	listener_capacity_check(loop);
 	loop->cb.on_open(loop->ctx, c->id, l->id, &peer);
 	if (!c->closing)
 		conn_arm_recv(c);
@@ -230,6 +234,8 @@ int conn_create(struct net_loop *loop, int fd, struct net_listener *l)
 err_xprt:
 	if (xf->ops->close)
 		xf->ops->close(c->xst);
+err_quota:
+	quota_release(loop, c->ipc);
 err_free:
 	free(c);
 	return r;
@@ -275,6 +281,7 @@ static void conn_free(struct net_conn *c)
 	loop->conns[c->slot] = NULL;
 	loop->free_slots[loop->nfree++] = c->slot;
 	loop->nconns--;
+	quota_release(loop, c->ipc);
 	free(c);
 }
 
@@ -292,6 +299,7 @@ void conn_reap(struct net_loop *loop)
 		*pp = c->reap_next;
 		conn_free(c);
 	}
+	listener_capacity_check(loop);
 }
 
 void conn_close_all(struct net_loop *loop, const char *why)

@@ -5,6 +5,11 @@
  * ENOMEM, ENOBUFS) would otherwise complete again at once and spin the
  * loop, so on those the accept is cancelled and re-armed by the tick after
  * NET_ACCEPT_BACKOFF_MS; the warning is logged once per back-off.
+ *
+ * max.connections: at the cap every accept is cancelled, and re-armed
+ * once a connection is freed (listener_capacity_check). A connection the
+ * kernel hands over while the cancel is in flight is closed: the cap is
+ * never exceeded.
  */
 #include "net/net_int.h"
 
@@ -104,7 +109,8 @@ void listener_arm(struct net_loop *loop, struct net_listener *l)
 {
 	struct io_uring_sqe *sqe;
 
-	if (l->fd < 0 || l->armed || loop->stopping)
+	if (l->fd < 0 || l->armed || loop->stopping || loop->accept_paused ||
+	    l->retry_at_ms)
 		return;
 	sqe = loop_sqe(loop);
 	io_uring_prep_multishot_accept(sqe, l->fd, NULL, NULL,
@@ -162,18 +168,41 @@ void listener_on_accept(struct net_loop *loop, struct io_uring_cqe *cqe)
 	if (!(cqe->flags & IORING_CQE_F_MORE))
 		l->armed = false;
 	if (cqe->res >= 0) {
-		if (l->fd < 0 || loop->stopping) {
-			close(cqe->res); /* raced with stop */
+		if (l->fd < 0 || loop->stopping || loop->accept_paused) {
+			close(cqe->res); /* raced with stop or the cap */
 		} else if ((r = conn_create(loop, cqe->res, l)) < 0) {
-			log_warn("net", "listener %d: dropping connection: %s",
-				 l->id, strerror(-r));
+			if (r != -EUSERS) /* over its address's cap: logged */
+				log_warn("net",
+					 "listener %d: dropping connection: %s",
+					 l->id, strerror(-r));
 			close(cqe->res);
 		}
 	} else {
 		listener_on_error(loop, l, -cqe->res);
 	}
-	if (!l->armed && !l->retry_at_ms)
+	if (!l->armed)
 		listener_arm(loop, l);
+}
+
+/* max.connections: pause every listener at the cap, resume below it. */
+void listener_capacity_check(struct net_loop *loop)
+{
+	bool full = loop->nconns >= loop->cfg.max_conns;
+
+	if (full == loop->accept_paused || loop->stopping)
+		return;
+	loop->accept_paused = full;
+	if (full)
+		log_info("net",
+			 "%u connections open, the configured "
+			 "max.connections: new ones wait until one closes",
+			 loop->nconns);
+	for (int i = 0; i < loop->nlisteners; i++) {
+		if (full)
+			listener_cancel(loop, &loop->listeners[i]);
+		else
+			listener_arm(loop, &loop->listeners[i]);
+	}
 }
 
 void listener_tick(struct net_loop *loop)

@@ -50,6 +50,10 @@ void net_config_defaults(struct net_config *cfg)
 	cfg->request_timeout_ms = 30 * 1000;
 	cfg->max_inflight = 100;
 	cfg->max_send_queue_bytes = (size_t)256 << 20;
+	cfg->max_conns = INT32_MAX;
+	cfg->max_conns_per_ip = INT32_MAX;
+	cfg->ip_limits = NULL;
+	cfg->n_ip_limits = 0;
 }
 
 const char *net_loop_backend(const struct net_loop *loop)
@@ -185,6 +189,8 @@ static int loop_ring_bufs(struct net_loop *loop)
 static void loop_config(struct net_loop *loop, const struct net_config *cfg)
 {
 	loop->cfg = *cfg;
+	loop->cfg.ip_limits = NULL; /* the loop's own copy: quota_init() */
+	loop->cfg.n_ip_limits = 0;
 	if (loop->cfg.max_inflight < 1)
 		loop->cfg.max_inflight = 1;
 	if (loop->cfg.max_frame_bytes > INT32_MAX)
@@ -320,6 +326,9 @@ struct net_loop *net_loop_create(const struct net_config *cfg,
 	r = loop_backend_wanted(&want);
 	if (r < 0)
 		goto err_free;
+	r = quota_init(loop, cfg);
+	if (r < 0)
+		goto err_free;
 	r = chan_init(&loop->chan);
 	if (r < 0)
 		goto err_free;
@@ -336,6 +345,7 @@ err_bufs:
 err_chan:
 	chan_fini(&loop->chan);
 err_free:
+	quota_fini(loop);
 	free(loop);
 	errno = -r;
 	return NULL;
@@ -515,6 +525,7 @@ int net_loop_run(struct net_loop *loop)
 	loop->now_ms = clock_mono_ms();
 	loop_arm_wake(loop);
 	loop_arm_tick(loop);
+	listener_capacity_check(loop); /* max.connections=0 accepts none */
 	for (int i = 0; i < loop->nlisteners; i++)
 		listener_arm(loop, &loop->listeners[i]);
 	while (!loop_stop_progress(loop)) {
@@ -600,5 +611,6 @@ void net_loop_destroy(struct net_loop *loop)
 	free(loop->conns);
 	free(loop->free_slots);
 	free(loop->listeners);
+	quota_fini(loop);
 	free(loop);
 }

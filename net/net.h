@@ -42,6 +42,13 @@ struct net_callbacks {
 	void (*on_close)(void *ctx, uint64_t conn_id);
 };
 
+/* A per-address connection cap (max.connections.per.ip.overrides). addr
+ * is numeric, as net_peer.addr prints it (inet_ntop form). */
+struct net_ip_limit {
+	char addr[46];
+	uint32_t max;
+};
+
 struct net_config {
 	size_t max_frame_bytes;     /* socket.request.max.bytes: larger -> close */
 	int64_t idle_timeout_ms;    /* connections.max.idle.ms; <= 0 disables */
@@ -51,10 +58,20 @@ struct net_config {
 				     * reading pauses at this many (>= 1) */
 	size_t max_send_queue_bytes;/* replies queued but unsent; beyond it
 				     * the connection is closed (reader stalled) */
+	/* max.connections: with this many open (closing ones included) the
+	 * loop stops accepting until one is gone; new connections wait in
+	 * the listen backlog, as Kafka's acceptor blocks. */
+	uint32_t max_conns;
+	/* max.connections.per.ip: a connection from an address that already
+	 * has this many is closed at accept, before any byte is read. */
+	uint32_t max_conns_per_ip;
+	const struct net_ip_limit *ip_limits; /* per-address caps instead of
+					       * max_conns_per_ip; copied */
+	size_t n_ip_limits;
 };
 
 /* Defaults matching Kafka's: 100 MiB frames, 10 min idle, 30 s request,
- * 100 in flight, 256 MiB send queue. */
+ * 100 in flight, 256 MiB send queue, connection caps INT32_MAX. */
 void net_config_defaults(struct net_config *cfg);
 
 /* Create a loop. Returns NULL and sets errno on failure (the logged

@@ -25,6 +25,7 @@
 
 #include "base/buf.h"
 #include "base/chan.h"
+#include "base/hmap.h"
 #include "net/net.h"
 #include "net/uring_emu.h"
 #include "net/xprt.h"
@@ -132,6 +133,7 @@ struct net_conn {
 	bool xprt_failed; /* transport failed: only its output goes out */
 	int64_t xprt_deadline_ms; /* close if still not ready / not flushed
 				   * by then; 0 = none */
+	struct net_ip_count *ipc; /* its address's count (quota.c) */
 	bool closing;	 /* on_close called; waiting for ops to drain */
 	struct net_conn *reap_next; /* on loop->reap while closing */
 };
@@ -166,6 +168,11 @@ struct net_loop {
 
 	struct net_listener *listeners;
 	int nlisteners;
+	bool accept_paused; /* at cfg.max_conns: no listener accepts */
+
+	struct hmap ip_counts;	   /* struct net_ip_count by address */
+	int64_t quota_log_ms;	   /* last rejection logged */
+	uint64_t quota_suppressed; /* rejections not logged since */
 };
 
 /* loop.c */
@@ -178,6 +185,18 @@ void listener_arm(struct net_loop *loop, struct net_listener *l);
 void listener_on_accept(struct net_loop *loop, struct io_uring_cqe *cqe);
 void listener_tick(struct net_loop *loop);
 void listener_close_all(struct net_loop *loop);
+void listener_capacity_check(struct net_loop *loop);
+
+/* quota.c */
+struct net_ip_count;
+int quota_init(struct net_loop *loop, const struct net_config *cfg);
+void quota_fini(struct net_loop *loop);
+/* Count one more connection from addr into *out; -EUSERS (logged) when
+ * addr is at its cap, -ENOMEM. */
+int quota_acquire(struct net_loop *loop, const char *addr,
+		  struct net_ip_count **out);
+/* The connection counted in e is gone (NULL: nothing counted). */
+void quota_release(struct net_loop *loop, struct net_ip_count *e);
 
 /* conn.c */
 int conn_create(struct net_loop *loop, int fd, struct net_listener *l);
