@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "broker/conn_limits.h"
 
 #ifndef SEALOG_VERSION
 #define SEALOG_VERSION "0.1.0"
@@ -431,6 +432,29 @@ static int retention_fill(struct load *l)
 	return 0;
 }
 
+/* max.connections, max.connections.per.ip and the overrides, with
+ * Kafka's rule that a per-IP cap of 0 needs overrides. */
+static int conn_limits_fill(struct load *l)
+{
+	struct broker_config *c = l->cfg;
+	char err[512];
+	int rc;
+
+	c->max_connections = (int32_t)kv_long(l, "max.connections");
+	c->max_connections_per_ip = (int32_t)kv_long(l, "max.connections.per.ip");
+	rc = conn_limits_parse_overrides(kv(l, "max.connections.per.ip.overrides"),
+					 &c->ip_limits, &c->n_ip_limits, err,
+					 sizeof(err));
+	if (rc == -ENOMEM)
+		return oom(l);
+	if (rc)
+		return fail(l, "max.connections.per.ip.overrides", "%s", err);
+	if (c->max_connections_per_ip == 0 && c->n_ip_limits == 0)
+		return fail(l, "max.connections.per.ip",
+			    "If max.connections.per.ip is set to 0, max.connections.per.ip.overrides must be set");
+	return 0;
+}
+
 static int fields_fill(struct load *l)
 {
 	struct broker_config *c = l->cfg;
@@ -450,6 +474,9 @@ static int fields_fill(struct load *l)
 	c->message_max_bytes = (int32_t)kv_long(l, "message.max.bytes");
 	c->socket_request_max_bytes = (int32_t)kv_long(l, "socket.request.max.bytes");
 	c->connections_max_idle_ms = kv_long(l, "connections.max.idle.ms");
+	rc = conn_limits_fill(l);
+	if (rc)
+		return rc;
 	c->log_segment_bytes = kv_long(l, "log.segment.bytes");
 	c->log_retention_bytes = kv_long(l, "log.retention.bytes");
 	c->log_retention_check_interval_ms = kv_long(l, "log.retention.check.interval.ms");
@@ -856,5 +883,6 @@ void config_free(struct broker_config *cfg)
 	props_free(cfg->topic_defaults);
 	free(cfg->log_dir);
 	free(cfg->encryption_key_file);
+	free(cfg->ip_limits);
 	memset(cfg, 0, sizeof(*cfg));
 }

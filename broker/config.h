@@ -43,6 +43,7 @@ struct listener_cfg {
 	enum sec_proto proto;
 };
 
+struct net_ip_limit; /* net/net.h */
 struct props; /* ordered key/value list; see props_* below */
 
 struct broker_config {
@@ -70,6 +71,10 @@ struct broker_config {
 	int32_t message_max_bytes;
 	int32_t socket_request_max_bytes;
 	int64_t connections_max_idle_ms; /* <= 0: never close idle ones */
+	int32_t max_connections;         /* broker-wide (conn_limits.h) */
+	int32_t max_connections_per_ip;
+	struct net_ip_limit *ip_limits;  /* ...per.ip.overrides, malloc'd */
+	size_t n_ip_limits;
 	int64_t log_segment_bytes;
 	int64_t log_roll_ms;       /* from .ms > .hours */
 	int64_t log_retention_ms;  /* -1 unlimited; from .ms > .minutes > .hours */

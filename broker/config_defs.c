@@ -668,6 +668,9 @@ const struct config_key_def config_key_defs[] = {
 	/* network */
 	{ USED("socket.request.max.bytes", CONFIG_TYPE_INT, "104857600"), AT_LEAST(1) },
 	{ USED("connections.max.idle.ms", CONFIG_TYPE_LONG, "600000") },
+	{ USED("max.connections", CONFIG_TYPE_INT, "2147483647"), AT_LEAST(0) },
+	{ USED("max.connections.per.ip", CONFIG_TYPE_INT, "2147483647"), AT_LEAST(0) },
+	{ USED("max.connections.per.ip.overrides", 0, "") },
 	/* groups and offsets */
 	{ USED("group.initial.rebalance.delay.ms", CONFIG_TYPE_INT, "3000"), AT_LEAST(0) },
 	{ USED("group.min.session.timeout.ms", CONFIG_TYPE_INT, "6000"), AT_LEAST(0) },
@@ -722,9 +725,6 @@ const struct config_key_def config_key_defs[] = {
 	{ IGN("auto.leader.rebalance.enable", CONFIG_TYPE_BOOLEAN) },
 	{ PREFIX("leader.imbalance.", IGNORED) },
 	{ PREFIX("controlled.shutdown.", IGNORED) },
-	{ IGN("max.connections", CONFIG_TYPE_INT) },
-	{ IGN("max.connections.per.ip", CONFIG_TYPE_INT) },
-	{ IGN("max.connections.per.ip.overrides", 0) },
 	{ IGN("max.connection.creation.rate", CONFIG_TYPE_INT) },
 	{ IGN("max.incremental.fetch.session.cache.slots", CONFIG_TYPE_INT) },
 	{ IGN("fetch.max.bytes", CONFIG_TYPE_INT) },

@@ -34,6 +34,14 @@ expect 2 "No security protocol defined for listener INTERNAL" "$dir/map.properti
 expect 2 "from --override" --override node.id=-4
 expect 2 "Unknown option --bogus" --bogus
 SEALOG_CONFIG_FROM_ENV=1 KAFKA_NODE_ID=x expect 2 "from environment variable KAFKA_NODE_ID"
+# Connection caps (broker/conn_limits.h).
+expect 2 "If max.connections.per.ip is set to 0, max.connections.per.ip.overrides must be set" \
+	--override max.connections.per.ip=0
+expect 2 "max.connections.per.ip.overrides: '127.0.0.1' is not host:count" \
+	--override max.connections.per.ip.overrides=127.0.0.1
+expect 2 "max.connections.per.ip.overrides: '::1:-1' is not host:count" \
+	--override "max.connections.per.ip.overrides=127.0.0.1:2,::1:-1"
+expect 2 "Invalid value -1 for configuration max.connections" --override max.connections=-1
 
 [ "$fails" -eq 0 ] && echo "all passed"
 exit "$fails"

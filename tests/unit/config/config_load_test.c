@@ -10,6 +10,8 @@
 
 #include "base/log.h"
 #include "broker/config.h"
+#include "broker/conn_limits.h"
+#include "net/net.h"
 #include "tests/unit/check.h"
 
 extern char **environ;
@@ -555,6 +557,56 @@ static void test_unknown_and_ignored(void)
 	config_free(&cfg);
 }
 
+/* max.connections* keys and the overrides' forms. */
+static void test_conn_limits(void)
+{
+	struct broker_config cfg;
+	struct net_ip_limit *lim;
+	char err[256];
+	size_t n;
+	struct res r;
+	bool v4 = false;
+
+	good("", &cfg, &r);
+	CHECK_EQ(cfg.max_connections, INT32_MAX);
+	CHECK_EQ(cfg.max_connections_per_ip, INT32_MAX);
+	CHECK_EQ(cfg.n_ip_limits, 0);
+	config_free(&cfg);
+	good("max.connections=50\nmax.connections.per.ip=0\n"
+	     "max.connections.per.ip.overrides=127.0.0.2:3, ::1:4\n",
+	     &cfg, &r);
+	CHECK_EQ(cfg.max_connections, 50);
+	CHECK_EQ(cfg.max_connections_per_ip, 0);
+	CHECK_EQ(cfg.n_ip_limits, 2);
+	CHECK(strcmp(cfg.ip_limits[0].addr, "127.0.0.2") == 0);
+	CHECK_EQ(cfg.ip_limits[0].max, 3);
+	CHECK(strcmp(cfg.ip_limits[1].addr, "::1") == 0); /* last ':' split */
+	CHECK_EQ(cfg.ip_limits[1].max, 4);
+	config_free(&cfg);
+	/* Canonical forms, the later entry winning, names resolved. */
+	CHECK_EQ(conn_limits_parse_overrides("0:0:0:0:0:0:0:1:7,::1:8,"
+					     "localhost:9",
+					     &lim, &n, err, sizeof(err)),
+		 0);
+	CHECK(n >= 2);
+	CHECK(strcmp(lim[0].addr, "::1") == 0);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(lim[i].addr, "127.0.0.1") == 0)
+			v4 = lim[i].max == 9;
+	CHECK(v4);
+	CHECK(lim[0].max == 8 || lim[0].max == 9); /* localhost may be ::1 */
+	free(lim);
+	CHECK_EQ(conn_limits_parse_overrides("127.0.0.1:x", &lim, &n, err,
+					     sizeof(err)),
+		 -EINVAL);
+	CHECK(has(err, "'127.0.0.1:x'"));
+	CHECK(lim == NULL && n == 0);
+	CHECK_EQ(conn_limits_parse_overrides(":5", &lim, &n, err, sizeof(err)),
+		 -EINVAL);
+	CHECK_EQ(conn_limits_parse_overrides("", &lim, &n, err, sizeof(err)), 0);
+	CHECK(lim == NULL && n == 0);
+}
+
 static void test_log_level(void)
 {
 	struct broker_config cfg;
@@ -695,6 +747,7 @@ int main(void)
 	test_invalid_values();
 	test_normalise_and_misc();
 	test_unknown_and_ignored();
+	test_conn_limits();
 	test_log_level();
 	test_overrides();
 	test_env();
