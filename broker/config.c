@@ -474,6 +474,7 @@ static int fields_fill(struct load *l)
 	c->message_max_bytes = (int32_t)kv_long(l, "message.max.bytes");
 	c->socket_request_max_bytes = (int32_t)kv_long(l, "socket.request.max.bytes");
 	c->connections_max_idle_ms = kv_long(l, "connections.max.idle.ms");
+	c->fetch_max_bytes = (int32_t)kv_long(l, "fetch.max.bytes");
 	rc = conn_limits_fill(l);
 	if (rc)
 		return rc;

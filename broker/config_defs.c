@@ -668,6 +668,7 @@ const struct config_key_def config_key_defs[] = {
 	/* network */
 	{ USED("socket.request.max.bytes", CONFIG_TYPE_INT, "104857600"), AT_LEAST(1) },
 	{ USED("connections.max.idle.ms", CONFIG_TYPE_LONG, "600000") },
+	{ USED("fetch.max.bytes", CONFIG_TYPE_INT, "57671680"), AT_LEAST(1024) },
 	{ USED("max.connections", CONFIG_TYPE_INT, "2147483647"), AT_LEAST(0) },
 	{ USED("max.connections.per.ip", CONFIG_TYPE_INT, "2147483647"), AT_LEAST(0) },
 	{ USED("max.connections.per.ip.overrides", 0, "") },
@@ -727,7 +728,6 @@ const struct config_key_def config_key_defs[] = {
 	{ PREFIX("controlled.shutdown.", IGNORED) },
 	{ IGN("max.connection.creation.rate", CONFIG_TYPE_INT) },
 	{ IGN("max.incremental.fetch.session.cache.slots", CONFIG_TYPE_INT) },
-	{ IGN("fetch.max.bytes", CONFIG_TYPE_INT) },
 	{ IGN("fetch.purgatory.purge.interval.requests", CONFIG_TYPE_INT) },
 	{ IGN("producer.purgatory.purge.interval.requests", CONFIG_TYPE_INT) },
 	{ IGN("delete.records.purgatory.purge.interval.requests", CONFIG_TYPE_INT) },

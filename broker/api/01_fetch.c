@@ -10,7 +10,10 @@
  *           do not choose their role).
  * Notes:    long poll: parks until min_bytes are available below the high
  *           watermark or max_wait_ms passes. Limits: max_bytes for the
- *           response, partition_max_bytes per partition, and KIP-74: the
+ *           response, capped by fetch.max.bytes (Kafka's min of the two,
+ *           which bounds the memory one request can take: the records
+ *           are decrypted into a buffer), partition_max_bytes per
+ *           partition, and KIP-74: the
  *           first batch of the first partition with data is returned whole
  *           even when larger than the limits. Incremental fetch sessions
  *           (KIP-227) are declined by answering session id 0, so clients
@@ -127,7 +130,10 @@ static int fetch_build(struct broker *b, struct req *r, struct fetch_state *st,
 {
 	const struct kp_fetch_request *req = &st->req;
 	struct kp_fetch_response *resp = &st->resp;
-	size_t budget = req->max_bytes > 0 ? (size_t)req->max_bytes : 0;
+	int32_t max = req->max_bytes < b->cfg->fetch_max_bytes
+			  ? req->max_bytes
+			  : b->cfg->fetch_max_bytes;
+	size_t budget = max > 0 ? (size_t)max : 0;
 	size_t **offs = st->offs;
 
 	buf_clear(&st->data);
