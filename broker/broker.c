@@ -258,6 +258,8 @@ static int broker_poll_timeout(struct broker *b, int64_t now)
 
 	if (b->next_retention_ms < until)
 		until = b->next_retention_ms;
+	if (b->next_producer_expiry_ms < until)
+		until = b->next_producer_expiry_ms;
 	int64_t g = groups_tick(b, now);
 	if (g < until)
 		until = g;
@@ -305,6 +307,12 @@ void broker_run(struct broker *b)
 			topics_retention(b, clock_wall_ms());
 			b->next_retention_ms =
 				now + b->cfg->log_retention_check_interval_ms;
+		}
+		if (now >= b->next_producer_expiry_ms) {
+			producers_expire(b, now);
+			b->next_producer_expiry_ms =
+			    now +
+			    b->cfg->producer_id_expiration_check_interval_ms;
 		}
 		if (poll(fds, 4, broker_poll_timeout(b, now)) < 0 &&
 		    errno != EINTR) {
@@ -423,6 +431,8 @@ int broker_init(struct broker *b, struct broker_config *cfg)
 		return rc;
 	b->next_retention_ms = clock_mono_ms() +
 			       cfg->log_retention_check_interval_ms;
+	b->next_producer_expiry_ms =
+	    clock_mono_ms() + cfg->producer_id_expiration_check_interval_ms;
 	rc = topics_load(b);
 	if (rc)
 		return rc;

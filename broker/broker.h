@@ -143,6 +143,7 @@ struct broker {
 	bool appended;          /* something was appended since the last kick */
 	bool stopping;
 	int64_t next_retention_ms;
+	int64_t next_producer_expiry_ms; /* producers_expire() due */
 	int64_t next_producer_id, producer_id_limit;
 	int stop_efd;
 };
@@ -290,6 +291,9 @@ void producer_update(struct partition *p, int64_t pid, int16_t epoch,
 		     int32_t first_seq, int32_t count, int64_t base_offset);
 /* Rebuild from the active segment after opening a partition. */
 void producer_recover(struct partition *p);
+/* Drop every partition's producer state idle for producer.id.expiration.ms
+ * (monotonic now_ms); returns how many went. */
+size_t producers_expire(struct broker *b, int64_t now_ms);
 void producer_free_all(struct partition *p);
 
 #endif

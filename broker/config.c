@@ -475,6 +475,9 @@ static int fields_fill(struct load *l)
 	c->socket_request_max_bytes = (int32_t)kv_long(l, "socket.request.max.bytes");
 	c->connections_max_idle_ms = kv_long(l, "connections.max.idle.ms");
 	c->fetch_max_bytes = (int32_t)kv_long(l, "fetch.max.bytes");
+	c->producer_id_expiration_ms = (int32_t)kv_long(l, "producer.id.expiration.ms");
+	c->producer_id_expiration_check_interval_ms =
+		(int32_t)kv_long(l, "producer.id.expiration.check.interval.ms");
 	rc = conn_limits_fill(l);
 	if (rc)
 		return rc;

@@ -72,6 +72,8 @@ struct broker_config {
 	int32_t socket_request_max_bytes;
 	int64_t connections_max_idle_ms; /* <= 0: never close idle ones */
 	int32_t fetch_max_bytes;         /* caps a Fetch's max_bytes */
+	int32_t producer_id_expiration_ms; /* idle producer state is dropped */
+	int32_t producer_id_expiration_check_interval_ms;
 	int32_t max_connections;         /* broker-wide (conn_limits.h) */
 	int32_t max_connections_per_ip;
 	struct net_ip_limit *ip_limits;  /* ...per.ip.overrides, malloc'd */

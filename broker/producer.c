@@ -16,6 +16,14 @@
  * State changes only after a successful append: a rejected batch never
  * advances the sequence (else the retry would look like a duplicate and
  * be acknowledged without being stored).
+ *
+ * Expiry (producer.id.expiration.ms): a producer's state in a partition
+ * is dropped once it has appended nothing there for that long, so that
+ * the tables of a long-lived broker do not grow with every producer that
+ * ever existed (test suites create thousands). Kafka measures from the
+ * last batch's timestamp; we measure from the broker's own clock at the
+ * append (a client's clock cannot keep state alive or expire it), and
+ * state rebuilt at startup counts as appended then.
  */
 #include "broker/broker.h"
 
@@ -24,6 +32,7 @@
 #include <string.h>
 
 #include "base/be.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "proto/kerr.h"
 #include "storage/meta.h"
@@ -41,6 +50,7 @@ struct producer {
 	int64_t id;
 	int16_t epoch;
 	int32_t last_seq;
+	int64_t last_ms; /* monotonic clock at its last append */
 	int n;      /* cached batches, newest at [(head + n - 1) % 5] */
 	int head;
 	struct producer_batch batches[PRODUCER_CACHED_BATCHES];
@@ -122,6 +132,41 @@ void producer_update(struct partition *p, int64_t pid, int16_t epoch,
 	pb->base_offset = base_offset;
 	e->n++;
 	e->last_seq = pb->last_seq;
+	e->last_ms = clock_mono_ms();
+}
+
+size_t producers_expire(struct broker *b, int64_t now_ms)
+{
+	int64_t max_idle = b->cfg->producer_id_expiration_ms;
+	struct hmap_iter it, jt;
+	struct hmap_node *n, *m;
+	size_t gone = 0;
+
+	hmap_iter_init(&it, &b->topics);
+	while ((n = hmap_iter_next(&it))) {
+		struct topic *t = container_of(n, struct topic, hnode);
+		for (int32_t i = 0; i < t->partition_count; i++) {
+			struct partition *p = &t->partitions[i];
+			if (!p->producers.buckets)
+				continue;
+			hmap_iter_init(&jt, &p->producers);
+			while ((m = hmap_iter_next(&jt))) {
+				struct producer *e =
+				    container_of(m, struct producer, hnode);
+				if (now_ms - e->last_ms < max_idle)
+					continue;
+				hmap_remove(&p->producers, m);
+				free(e);
+				gone++;
+			}
+		}
+	}
+	if (gone)
+		log_info("ProducerStateManager",
+			 "Removed %zu expired producer states "
+			 "(producer.id.expiration.ms=%lld)",
+			 gone, (long long)max_idle);
+	return gone;
 }
 
 /* Header offsets of the v2 batch: see proto/batch.h. */
