@@ -14,7 +14,8 @@
  *           CompletingRebalance answers REBALANCE_IN_PROGRESS (Kafka's
  *           validateOffsetCommit / doCommitOffsets). The answer waits
  *           until the commit is durable (broker/group/offsets.c batches
- *           the writes). Metadata longer than offset.metadata.max.bytes
+ *           the writes); only then does OffsetFetch see it, as in Kafka
+ *           (offsets.c: visibility). Metadata longer than offset.metadata.max.bytes
  *           (4096, not configurable here) gets OFFSET_METADATA_TOO_LARGE
  *           for that partition.
  */
@@ -28,7 +29,10 @@
 #define OFFSET_METADATA_MAX 4096
 
 struct oc_state {
+	struct kp_offset_commit_request req; /* its arrays live in r->arena */
 	struct kp_offset_commit_response resp;
+	uint64_t seq;  /* group_offset_seq() of this request's commits */
+	int64_t now;   /* wall clock at the request: commit and expiry base */
 };
 
 static int16_t oc_partition_check(
@@ -42,53 +46,87 @@ static int16_t oc_partition_check(
 	return KERR_NONE;
 }
 
-static void oc_commit(
-    struct broker *b, struct req *r, struct group *g,
-    const struct kp_offset_commit_request *req, const char *topic,
-    const struct kp_offset_commit_request_offset_commit_request_partition *p,
-    struct kp_offset_commit_response_offset_commit_response_partition *out)
+static struct group_offset oc_offset(
+    struct req *r, const struct oc_state *st,
+    const struct kp_offset_commit_request_offset_commit_request_partition *p)
 {
-	int64_t now = clock_wall_ms();
+	int32_t keep = st->req.retention_time_ms;
 	struct group_offset o = {
 	    .offset = p->committed_offset,
 	    .leader_epoch = p->committed_leader_epoch,
-	    .commit_ms = p->commit_timestamp >= 0 ? p->commit_timestamp : now,
-	    .expire_ms =
-		req->retention_time_ms >= 0 ? now + req->retention_time_ms : -1,
+	    .commit_ms =
+		p->commit_timestamp >= 0 ? p->commit_timestamp : st->now,
+	    .expire_ms = keep >= 0 ? st->now + keep : -1,
 	    .metadata = (char *)api_name(r, p->committed_metadata),
 	};
 
+	return o;
+}
+
+static void oc_commit(
+    struct broker *b, struct req *r, struct group *g,
+    const struct oc_state *st, const char *topic,
+    const struct kp_offset_commit_request_offset_commit_request_partition *p,
+    struct kp_offset_commit_response_offset_commit_response_partition *out)
+{
+	struct group_offset o = oc_offset(r, st, p);
+
 	out->error_code = oc_partition_check(b, topic, p);
 	if (out->error_code == KERR_NONE &&
-	    group_offset_stage(b, g, topic, p->partition_index, &o))
+	    group_offset_stage(b, g, topic, p->partition_index, &o, st->seq))
 		out->error_code = KERR_UNKNOWN_SERVER_ERROR;
+}
+
+/* Publish (err 0) or forget what was staged, partition by partition. */
+static void oc_settle(struct broker *b, struct req *r, struct oc_state *st,
+		      int err)
+{
+	struct group *g = group_find(b, api_name(r, st->req.group_id));
+
+	for (int32_t i = 0; i < st->resp.topics_count; i++) {
+		const char *topic = api_name(r, st->req.topics[i].name);
+		for (int32_t j = 0; j < st->resp.topics[i].partitions_count;
+		     j++) {
+			const struct
+			    kp_offset_commit_request_offset_commit_request_partition
+				*p = &st->req.topics[i].partitions[j];
+			int16_t *ec =
+			    &st->resp.topics[i].partitions[j].error_code;
+			struct group_offset o = oc_offset(r, st, p);
+			if (*ec != KERR_NONE)
+				continue;
+			if (err) {
+				*ec = KERR_COORDINATOR_NOT_AVAILABLE;
+				if (g)
+					group_offset_unstage(
+					    g, topic, p->partition_index,
+					    st->seq);
+			} else if (g && group_offset_publish(
+					    g, topic, p->partition_index, &o,
+					    st->seq)) {
+				*ec = KERR_UNKNOWN_SERVER_ERROR;
+			}
+		}
+	}
 }
 
 static void oc_done(struct broker *b, struct req *r, int err)
 {
 	struct oc_state *st = r->hstate;
-	struct kp_offset_commit_response *resp = &st->resp;
 
-	if (err)
-		for (int32_t i = 0; i < resp->topics_count; i++)
-			for (int32_t j = 0;
-			     j < resp->topics[i].partitions_count; j++)
-				if (resp->topics[i].partitions[j].error_code ==
-				    KERR_NONE)
-					resp->topics[i]
-					    .partitions[j]
-					    .error_code =
-					    KERR_COORDINATOR_NOT_AVAILABLE;
+	oc_settle(b, r, st, err);
 	kp_offset_commit_response_encode(&r->w, r->hdr.request_api_version,
-					 resp);
+					 &st->resp);
 	req_finish(b, r);
 }
 
 /* Fill the response; group errors apply to every partition. */
-static int oc_build(struct broker *b, struct req *r,
-		    const struct kp_offset_commit_request *req, struct group *g,
-		    int16_t group_err, struct kp_offset_commit_response *resp)
+static int oc_build(struct broker *b, struct req *r, struct oc_state *st,
+		    struct group *g, int16_t group_err)
 {
+	const struct kp_offset_commit_request *req = &st->req;
+	struct kp_offset_commit_response *resp = &st->resp;
+
 	resp->topics = arena_calloc(&r->arena, (size_t)req->topics_count + 1,
 				    sizeof(*resp->topics));
 	if (!resp->topics)
@@ -123,7 +161,7 @@ static int oc_build(struct broker *b, struct req *r,
 			op->partition_index = t->partitions[j].partition_index;
 			op->error_code = terr;
 			if (terr == KERR_NONE)
-				oc_commit(b, r, g, req, api_name(r, t->name),
+				oc_commit(b, r, g, st, api_name(r, t->name),
 					  &t->partitions[j], op);
 		}
 	}
@@ -156,28 +194,32 @@ static int16_t oc_group(struct broker *b, struct req *r,
 
 int api_offset_commit(struct broker *b, struct req *r)
 {
-	struct kp_offset_commit_request req;
 	struct oc_state *st = arena_calloc(&r->arena, 1, sizeof(*st));
+	struct kp_offset_commit_request *req;
 	struct group *g;
 	int16_t err;
 
 	if (!st)
 		return -ENOMEM;
-	kp_offset_commit_request_init(&req);
+	req = &st->req;
+	kp_offset_commit_request_init(req);
 	if (!req_decoded(
 		b, r,
 		kp_offset_commit_request_decode(
-		    &r->rd, r->hdr.request_api_version, &r->arena, &req)))
+		    &r->rd, r->hdr.request_api_version, &r->arena, req)))
 		return 0;
 	kp_offset_commit_response_init(&st->resp);
+	st->now = clock_wall_ms();
 	g = NULL;
 	/* Read on the group comes first: a denied principal creates nothing. */
-	err = kp_str_has_nul(req.group_id) ||
+	err = kp_str_has_nul(req->group_id) ||
 		      api_authorized(b, r, ACL_OP_READ, ACL_RT_GROUP,
-				     api_name(r, req.group_id))
-		  ? oc_group(b, r, &req, &g)
+				     api_name(r, req->group_id))
+		  ? oc_group(b, r, req, &g)
 		  : KERR_GROUP_AUTHORIZATION_FAILED;
-	if (oc_build(b, r, &req, g, err, &st->resp))
+	if (g)
+		st->seq = group_offset_seq(g);
+	if (oc_build(b, r, st, g, err))
 		return -ENOMEM;
 	r->hstate = st;
 	group_offset_wait(b, r, oc_done);

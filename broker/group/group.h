@@ -179,11 +179,28 @@ typedef void (*group_offset_fn)(void *ctx, const char *topic, int32_t partition,
 void group_offsets_foreach(const struct group *g, group_offset_fn fn,
 			   void *ctx);
 
-/* Stage a commit for the next flush. It is visible to OffsetFetch at
- * once (see offsets.c: deviation) and durable after the batch holding it
- * is written. Returns 0 or -ENOMEM. */
+/* Commits are staged, then published once durable, as Kafka keeps them
+ * pending until their append completes: OffsetFetch never shows an offset
+ * that a crash or a failed write could take back.
+ *
+ * One OffsetCommit: seq = group_offset_seq(g); group_offset_stage() for
+ * each partition; group_offset_wait(); in its done callback
+ * group_offset_publish() for each staged partition (err 0) or
+ * group_offset_unstage() (err). A commit older than a delete of the
+ * same partition is never published over it. */
+uint64_t group_offset_seq(struct group *g);
+/* Queue o for the next flush. Returns 0 or -ENOMEM. */
 int group_offset_stage(struct broker *b, struct group *g, const char *topic,
-		       int32_t partition, const struct group_offset *o);
+		       int32_t partition, const struct group_offset *o,
+		       uint64_t seq);
+/* The staged commit seq of o is durable: make it the committed offset
+ * unless a newer commit or a delete came since. o->metadata is copied.
+ * Returns 0 or -ENOMEM. */
+int group_offset_publish(struct group *g, const char *topic, int32_t partition,
+			 const struct group_offset *o, uint64_t seq);
+/* The staged commit seq was not written: forget it. */
+void group_offset_unstage(struct group *g, const char *topic,
+			  int32_t partition, uint64_t seq);
 typedef void (*group_commit_done_fn)(struct broker *b, struct req *r, int err);
 /* After staging every change of one request: hold r until the batch
  * holding them is durable, then call done(b, r, 0 or -errno); if the

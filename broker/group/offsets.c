@@ -1,16 +1,18 @@
 /* offsets.c - committed offsets: in memory, retention, and their records.
  *
- * A commit or delete is applied to memory at once and queued, in order
- * with every other change, for the store writer (writer.c), which makes
- * batches of them durable with one sync each. OffsetCommit answers wait
- * for that (group_offset_wait).
+ * A commit or delete is queued, in order with every other change, for the
+ * store writer (writer.c), which makes batches of them durable with one
+ * sync each. OffsetCommit answers wait for that (group_offset_wait).
  *
- * Deviation: Kafka makes a commit visible to OffsetFetch only once it is
- * written; here it is visible as soon as it is queued, a few milliseconds
- * before it is durable. Its OffsetCommit answer still waits for
- * durability, so a client never acts on an acknowledged offset that could
- * be lost. A batch that fails to write (the metadata store is full or
- * broken) is answered COORDINATOR_NOT_AVAILABLE; memory keeps the values.
+ * Visibility, as Kafka's pendingOffsetCommits: a delete leaves memory at
+ * once, a commit only once it is durable (group_offset_publish), so
+ * OffsetFetch never shows an offset that a crash or a failed write (the
+ * metadata store full or broken: COORDINATOR_NOT_AVAILABLE) takes back.
+ * Each request's commits carry a sequence number from the group; an
+ * entry remembers the sequence it was created with and the one it shows,
+ * so a commit completing after a delete of its partition, or after a
+ * newer commit became visible, changes nothing. An entry staged but not
+ * yet published holds no offset: it is skipped by readers and retention.
  *
  * Store encoding ("offsets" database). A key identifies, the value
  * carries everything (loading never parses keys):
@@ -36,6 +38,9 @@ struct offset_entry {
 	struct hmap_node hnode;
 	char *topic;
 	int32_t partition;
+	bool visible;	      /* o holds a durable committed offset */
+	uint64_t created_seq; /* the commit that created the entry */
+	uint64_t visible_seq; /* the commit o comes from; 0 when loaded */
 	struct group_offset o;
 };
 
@@ -134,7 +139,7 @@ group_offset_get(const struct group *g, const char *topic, int32_t partition)
 {
 	const struct offset_entry *e = offset_find(g, topic, partition);
 
-	return e ? &e->o : NULL;
+	return e && e->visible ? &e->o : NULL;
 }
 
 void group_offsets_foreach(const struct group *g, group_offset_fn fn, void *ctx)
@@ -146,7 +151,8 @@ void group_offsets_foreach(const struct group *g, group_offset_fn fn, void *ctx)
 	while ((n = hmap_iter_next(&it))) {
 		struct offset_entry *e =
 		    container_of(n, struct offset_entry, hnode);
-		fn(ctx, e->topic, e->partition, &e->o);
+		if (e->visible)
+			fn(ctx, e->topic, e->partition, &e->o);
 	}
 }
 
@@ -157,52 +163,92 @@ static void offset_entry_free(struct offset_entry *e)
 	free(e);
 }
 
-/* Insert or replace in memory; o->metadata is copied. */
-static int offset_set(struct group *g, const char *topic, int32_t partition,
-		      const struct group_offset *o)
+/* The entry for topic/partition, created (invisible, from seq) if
+ * missing; NULL on ENOMEM. */
+static struct offset_entry *offset_entry_get(struct group *g,
+					     const char *topic,
+					     int32_t partition, uint64_t seq)
 {
 	struct offset_entry *e = offset_find(g, topic, partition);
+
+	if (e)
+		return e;
+	e = calloc(1, sizeof(*e));
+	if (!e || !(e->topic = strdup(topic))) {
+		free(e);
+		return NULL;
+	}
+	e->partition = partition;
+	e->created_seq = seq;
+	hmap_insert(&g->offsets, &e->hnode, offset_hash(topic, partition));
+	return e;
+}
+
+/* Show o (metadata copied) as e's committed offset, from commit seq. */
+static int offset_show(struct offset_entry *e, const struct group_offset *o,
+		       uint64_t seq)
+{
 	char *md = strdup(o->metadata ? o->metadata : "");
 
 	if (!md)
 		return -ENOMEM;
-	if (!e) {
-		e = calloc(1, sizeof(*e));
-		if (!e || !(e->topic = strdup(topic))) {
-			free(e);
-			free(md);
-			return -ENOMEM;
-		}
-		e->partition = partition;
-		hmap_insert(&g->offsets, &e->hnode,
-			    offset_hash(topic, partition));
-	}
 	free(e->o.metadata);
 	e->o = *o;
 	e->o.metadata = md;
+	e->visible = true;
+	e->visible_seq = seq;
 	return 0;
 }
 
+/* Process-wide, not per group: a group deleted and created again must
+ * not hand out numbers its predecessor's pending commits still hold.
+ * Broker thread only. */
+static uint64_t offset_seq_last;
+
+uint64_t group_offset_seq(struct group *g)
+{
+	(void)g;
+	return ++offset_seq_last;
+}
+
 int group_offset_stage(struct broker *b, struct group *g, const char *topic,
-		       int32_t partition, const struct group_offset *o)
+		       int32_t partition, const struct group_offset *o,
+		       uint64_t seq)
 {
 	size_t klen, vlen;
 	uint8_t *key = offset_key(g->id, topic, partition, &klen);
 	uint8_t *val = offset_value(g->id, topic, partition, o, &vlen);
-	int rc;
 
-	if (!key || !val) {
+	if (!key || !val || !offset_entry_get(g, topic, partition, seq)) {
 		free(key);
 		free(val);
 		return -ENOMEM;
 	}
-	rc = offset_set(g, topic, partition, o);
-	if (rc) {
-		free(key);
-		free(val);
-		return rc;
-	}
 	return group_store_queue(b, true, "offsets", key, klen, val, vlen);
+}
+
+int group_offset_publish(struct group *g, const char *topic, int32_t partition,
+			 const struct group_offset *o, uint64_t seq)
+{
+	struct offset_entry *e = offset_find(g, topic, partition);
+
+	/* Deleted since (a later entry is newer than this commit), or a
+	 * newer commit already shows. One request may name a partition
+	 * twice: the same seq again wins, as the later value does in Kafka. */
+	if (!e || seq < e->created_seq || (e->visible && seq < e->visible_seq))
+		return 0;
+	return offset_show(e, o, seq);
+}
+
+void group_offset_unstage(struct group *g, const char *topic,
+			  int32_t partition, uint64_t seq)
+{
+	struct offset_entry *e = offset_find(g, topic, partition);
+
+	if (e && !e->visible && e->created_seq == seq) {
+		hmap_remove(&g->offsets, &e->hnode);
+		offset_entry_free(e);
+	}
 }
 
 static int offset_remove(struct broker *b, struct group *g,
@@ -326,7 +372,8 @@ static size_t group_expire(struct broker *b, struct group *g,
 	while ((n = hmap_iter_next(&it))) {
 		struct offset_entry *e =
 		    container_of(n, struct offset_entry, hnode);
-		if (offset_expired(g, rule, e, retention_ms, now)) {
+		if (e->visible &&
+		    offset_expired(g, rule, e, retention_ms, now)) {
 			offset_remove(b, g, e);
 			expired++;
 		}
@@ -390,6 +437,7 @@ static int offsets_load_one(void *ctx, const void *key, size_t klen,
 	char *group = NULL, *topic = NULL, *md = NULL;
 	const uint8_t *v = val;
 	struct group_offset o;
+	struct offset_entry *e;
 	struct group *g;
 	int rc = 0;
 
@@ -409,7 +457,9 @@ static int offsets_load_one(void *ctx, const void *key, size_t klen,
 	o.commit_ms = (int64_t)get_be(v + 13, 8);
 	o.expire_ms = (int64_t)get_be(v + 21, 8);
 	o.metadata = md;
-	rc = g ? offset_set(g, topic, (int32_t)get_be(v + 29, 4), &o) : -ENOMEM;
+	e = g ? offset_entry_get(g, topic, (int32_t)get_be(v + 29, 4), 0)
+	      : NULL;
+	rc = e ? offset_show(e, &o, 0) : -ENOMEM;
 out:
 	free(group);
 	free(topic);

@@ -71,8 +71,73 @@ static void commit(struct group *g, const char *topic, int32_t p,
 				 .commit_ms = commit_ms,
 				 .expire_ms = expire_ms,
 				 .metadata = "md"};
+	uint64_t seq = group_offset_seq(g);
 
-	CHECK_EQ(group_offset_stage(&b, g, topic, p, &o), 0);
+	/* As OffsetCommit does: stage, wait until durable, publish. */
+	CHECK_EQ(group_offset_stage(&b, g, topic, p, &o, seq), 0);
+	durable();
+	CHECK_EQ(group_offset_publish(g, topic, p, &o, seq), 0);
+}
+
+static int64_t shown(struct group *g, const char *topic, int32_t p)
+{
+	const struct group_offset *o = group_offset_get(g, topic, p);
+
+	return o ? o->offset : -1;
+}
+
+static void stage(struct group *g, int32_t p, int64_t offset, uint64_t seq,
+		  struct group_offset *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->offset = offset;
+	o->expire_ms = -1;
+	o->metadata = "";
+	CHECK_EQ(group_offset_stage(&b, g, "v", p, o, seq), 0);
+}
+
+/* Kafka's pendingOffsetCommits: a commit shows only once published
+ * (durable), a failed one never, one older than a delete never. */
+static void check_visibility(void)
+{
+	struct group *g = group_get(&b, "visibility");
+	struct group_offset a, bb, c, d, e, f;
+	uint64_t s1 = group_offset_seq(g), s2, s3, s4, s5, s6;
+
+	stage(g, 0, 100, s1, &a);
+	CHECK_EQ(shown(g, "v", 0), -1); /* staged, not durable */
+	CHECK_EQ(group_offset_publish(g, "v", 0, &a, s1), 0);
+	CHECK_EQ(shown(g, "v", 0), 100);
+	s2 = group_offset_seq(g);
+	stage(g, 0, 200, s2, &bb);
+	CHECK_EQ(shown(g, "v", 0), 100); /* the durable one still shows */
+	group_offset_unstage(g, "v", 0, s2); /* its write failed */
+	CHECK_EQ(shown(g, "v", 0), 100);
+	/* A commit completing after a delete of its partition. */
+	s3 = group_offset_seq(g);
+	stage(g, 0, 300, s3, &c);
+	CHECK_EQ(group_offset_delete(&b, g, "v", 0), 0);
+	CHECK_EQ(shown(g, "v", 0), -1);
+	s4 = group_offset_seq(g);
+	stage(g, 0, 400, s4, &d); /* a new commit after the delete */
+	CHECK_EQ(group_offset_publish(g, "v", 0, &c, s3), 0);
+	CHECK_EQ(shown(g, "v", 0), -1); /* the old one is not resurrected */
+	CHECK_EQ(group_offset_publish(g, "v", 0, &d, s4), 0);
+	CHECK_EQ(shown(g, "v", 0), 400);
+	/* Completions out of order: the newer commit wins. */
+	s5 = group_offset_seq(g);
+	s6 = group_offset_seq(g);
+	stage(g, 0, 500, s5, &e);
+	stage(g, 0, 600, s6, &f);
+	CHECK_EQ(group_offset_publish(g, "v", 0, &f, s6), 0);
+	CHECK_EQ(group_offset_publish(g, "v", 0, &e, s5), 0);
+	CHECK_EQ(shown(g, "v", 0), 600);
+	/* A failed first commit leaves nothing behind. */
+	s1 = group_offset_seq(g);
+	stage(g, 1, 7, s1, &a);
+	group_offset_unstage(g, "v", 1, s1);
+	CHECK_EQ(shown(g, "v", 1), -1);
+	durable();
 }
 
 static bool has(const char *group, const char *topic, int32_t p)
@@ -232,6 +297,7 @@ int main(void)
 	cfg.offsets_retention_check_interval_ms = 600000;
 	open_broker(dir);
 	check_rules(now);
+	check_visibility();
 	durable();
 	close_broker();
 	open_broker(dir);
