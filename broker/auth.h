@@ -90,6 +90,10 @@ struct broker_auth {
 	/* broker thread only: sessions not yet authenticated, in deadline
 	 * order (deadline = accept + timeout_ms, so FIFO is sorted). */
 	struct session_auth *wait_head, *wait_tail;
+	/* broker thread only: PLAIN steps waiting for the login budget
+	 * (auth_login.c), linked through park_next. */
+	struct req *login_head, *login_tail;
+	int64_t login_tokens_ns, login_refill_ns;
 };
 
 /* --- configuration (auth_config.c) ---------------------------------------- */
@@ -151,6 +155,24 @@ bool auth_session_gate(struct broker *b, struct req *r);
 /* Close connections whose authentication deadline passed; returns the
  * next deadline (monotonic ms) or INT64_MAX. */
 int64_t auth_sessions_tick(struct broker *b, int64_t now_ms);
+/* True when s is in a PLAIN exchange, where a step runs PBKDF2. */
+bool auth_session_plain_step(const struct session *s);
+
+/* --- the login budget (auth_login.c) --------------------------------------- */
+
+struct req;
+/* As in broker.h (an identical typedef may be repeated). */
+typedef int (*req_resume_fn)(struct broker *b, struct req *r, bool expired);
+
+/* A handler about to run a PLAIN step calls this first: true when r was
+ * queued (held) instead, and again(b, r, false) will run it later with
+ * r->login_admitted set. False: go on now. */
+bool auth_login_defer(struct broker *b, struct req *r, req_resume_fn again);
+/* Run queued steps within the budget; after every burst of events.
+ * Returns when to call again (monotonic ms) or INT64_MAX. */
+int64_t auth_logins_run(struct broker *b, int64_t now_ms);
+/* Shutdown: drop what is still queued. */
+void auth_logins_fini(struct broker *b);
 
 /* --- SaslHandshake (17) and SaslAuthenticate (36), for their handlers --- */
 

@@ -297,6 +297,14 @@ int64_t auth_sessions_tick(struct broker *b, int64_t now_ms)
 	return sa ? sa->deadline_ms : INT64_MAX;
 }
 
+bool auth_session_plain_step(const struct session *s)
+{
+	const struct session_auth *sa = s->auth;
+
+	return sa && sa->as && sa->mech == AUTHN_PLAIN &&
+	       (sa->phase == AP_AUTHENTICATE || sa->phase == AP_RAW);
+}
+
 /* --- outcomes ------------------------------------------------------------- */
 
 static const char *failure_message(enum authn_mech m)
@@ -547,6 +555,14 @@ static void raw_token(struct broker *b, struct req *r)
 	auth_reply(b, r, rc < 0, rc == 0, true);
 }
 
+/* A raw token's turn came (auth_login.c). */
+static int raw_again(struct broker *b, struct req *r, bool expired)
+{
+	(void)expired;
+	raw_token(b, r);
+	return 1;
+}
+
 /* --- before and at dispatch ----------------------------------------------- */
 
 /* SSL: User:<mapped DN>, User:ANONYMOUS without a certificate. False
@@ -632,7 +648,8 @@ bool auth_session_frame(struct broker *b, struct req *r, char *ident,
 	}
 	if (sa->phase != AP_RAW)
 		return false;
-	raw_token(b, r);
+	if (!auth_login_defer(b, r, raw_again))
+		raw_token(b, r);
 	return true;
 }
 

@@ -266,6 +266,9 @@ static int broker_poll_timeout(struct broker *b, int64_t now)
 	g = auth_sessions_tick(b, now);
 	if (g < until)
 		until = g;
+	g = auth_logins_run(b, now);
+	if (g < until)
+		until = g;
 	if (until == INT64_MAX)
 		return 1000;
 	if (until <= now)
@@ -456,6 +459,7 @@ void broker_fini(struct broker *b)
 		session_close(b, container_of(n, struct session, hnode)->conn_id);
 	inbox_process(b); /* frees late events */
 	groups_fini(b);
+	auth_logins_fini(b);
 	topics_close_all(b);
 	broker_authz_fini(b);
 	if (b->meta)

@@ -103,6 +103,7 @@ struct req {
 	void *hstate;           /* the handler's parked state (arena) */
 	void (*hstate_fini)(void *hstate); /* releases what hstate holds
 					    * outside the arena; may be NULL */
+	bool login_admitted;    /* auth_login.c let its PLAIN step run */
 };
 
 struct partition {
@@ -201,6 +202,8 @@ void req_park(struct broker *b, struct req *r, int64_t deadline_ms,
 /* Hold r: the caller keeps it and finishes it later (req_finish ...).
  * Until then, later requests of its session are queued, not handled. */
 void req_hold(struct broker *b, struct req *r);
+/* Undo req_hold before the holder runs r again (not finished yet). */
+void req_unhold(struct req *r);
 /* Handle the session's queued requests once nothing is held. */
 void session_run_queued(struct broker *b, struct session *s);
 /* Offer every parked request another try (data or durability moved). */

@@ -75,6 +75,14 @@ void req_hold(struct broker *b, struct req *r)
 	r->sess->held++;
 }
 
+void req_unhold(struct req *r)
+{
+	if (r->state != REQ_HELD)
+		return;
+	r->state = REQ_RUNNING;
+	r->sess->held--;
+}
+
 void session_run_queued(struct broker *b, struct session *s)
 {
 	if (s->dispatching)

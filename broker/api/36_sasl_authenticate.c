@@ -14,12 +14,21 @@
  *           success with v1+ and connections.max.reauth.ms > 0,
  *           session_lifetime_ms is set and the session must
  *           re-authenticate before it ends. Tokens are never logged.
+ *           A PLAIN step (PBKDF2 against the store) waits its turn in
+ *           the login budget (broker/auth_login.c).
  */
 #include "broker/api/api.h"
 
 #include <openssl/crypto.h>
 
 #include "broker/auth.h"
+
+static int sa_again(struct broker *b, struct req *r, bool expired)
+{
+	(void)expired;
+	api_sasl_authenticate(b, r);
+	return 1;
+}
 
 int api_sasl_authenticate(struct broker *b, struct req *r)
 {
@@ -29,6 +38,8 @@ int api_sasl_authenticate(struct broker *b, struct req *r)
 	struct auth_outcome o;
 	struct buf tok;
 
+	if (auth_login_defer(b, r, sa_again))
+		return 0; /* undecoded: decoded when its turn comes */
 	kp_sasl_authenticate_request_init(&req);
 	if (!req_decoded(b, r,
 			 kp_sasl_authenticate_request_decode(&r->rd, ver,
