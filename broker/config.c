@@ -442,6 +442,8 @@ static int conn_limits_fill(struct load *l)
 
 	c->max_connections = (int32_t)kv_long(l, "max.connections");
 	c->max_connections_per_ip = (int32_t)kv_long(l, "max.connections.per.ip");
+	c->max_connection_creation_rate =
+		(int32_t)kv_long(l, "max.connection.creation.rate");
 	rc = conn_limits_parse_overrides(kv(l, "max.connections.per.ip.overrides"),
 					 &c->ip_limits, &c->n_ip_limits, err,
 					 sizeof(err));

@@ -76,6 +76,7 @@ struct broker_config {
 	int32_t producer_id_expiration_check_interval_ms;
 	int32_t max_connections;         /* broker-wide (conn_limits.h) */
 	int32_t max_connections_per_ip;
+	int32_t max_connection_creation_rate; /* a second, broker-wide */
 	struct net_ip_limit *ip_limits;  /* ...per.ip.overrides, malloc'd */
 	size_t n_ip_limits;
 	int64_t log_segment_bytes;

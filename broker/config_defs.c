@@ -673,6 +673,7 @@ const struct config_key_def config_key_defs[] = {
 	{ USED("producer.id.expiration.check.interval.ms", CONFIG_TYPE_INT, "600000"), AT_LEAST(1) },
 	{ USED("max.connections", CONFIG_TYPE_INT, "2147483647"), AT_LEAST(0) },
 	{ USED("max.connections.per.ip", CONFIG_TYPE_INT, "2147483647"), AT_LEAST(0) },
+	{ USED("max.connection.creation.rate", CONFIG_TYPE_INT, "2147483647"), AT_LEAST(0) },
 	{ USED("max.connections.per.ip.overrides", 0, "") },
 	/* groups and offsets */
 	{ USED("group.initial.rebalance.delay.ms", CONFIG_TYPE_INT, "3000"), AT_LEAST(0) },
@@ -728,7 +729,6 @@ const struct config_key_def config_key_defs[] = {
 	{ IGN("auto.leader.rebalance.enable", CONFIG_TYPE_BOOLEAN) },
 	{ PREFIX("leader.imbalance.", IGNORED) },
 	{ PREFIX("controlled.shutdown.", IGNORED) },
-	{ IGN("max.connection.creation.rate", CONFIG_TYPE_INT) },
 	{ IGN("max.incremental.fetch.session.cache.slots", CONFIG_TYPE_INT) },
 	{ IGN("fetch.purgatory.purge.interval.requests", CONFIG_TYPE_INT) },
 	{ IGN("producer.purgatory.purge.interval.requests", CONFIG_TYPE_INT) },

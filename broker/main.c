@@ -124,6 +124,7 @@ static struct net_loop *net_start(struct broker *b)
 	nc.idle_timeout_ms = b->cfg->connections_max_idle_ms;
 	nc.max_conns = (uint32_t)b->cfg->max_connections;
 	nc.max_conns_per_ip = (uint32_t)b->cfg->max_connections_per_ip;
+	nc.max_conn_rate = (uint32_t)b->cfg->max_connection_creation_rate;
 	nc.ip_limits = b->cfg->ip_limits;
 	nc.n_ip_limits = b->cfg->n_ip_limits;
 	net = net_loop_create(&nc, &broker_net_callbacks, b);

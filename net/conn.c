@@ -225,7 +225,8 @@ int conn_create(struct net_loop *loop, int fd, struct net_listener *l)
 	loop->nconns++;
 	/* Replies are whole frames already: send them as soon as queued. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	listener_capacity_check(loop);
+	quota_rate_take(loop);
+	listener_pause_check(loop);
 	loop->cb.on_open(loop->ctx, c->id, l->id, &peer);
 	if (!c->closing)
 		conn_arm_recv(c);
@@ -299,7 +300,7 @@ void conn_reap(struct net_loop *loop)
 		*pp = c->reap_next;
 		conn_free(c);
 	}
-	listener_capacity_check(loop);
+	listener_pause_check(loop);
 }
 
 void conn_close_all(struct net_loop *loop, const char *why)

@@ -6,10 +6,14 @@
  * loop, so on those the accept is cancelled and re-armed by the tick after
  * NET_ACCEPT_BACKOFF_MS; the warning is logged once per back-off.
  *
- * max.connections: at the cap every accept is cancelled, and re-armed
- * once a connection is freed (listener_capacity_check). A connection the
- * kernel hands over while the cancel is in flight is closed: the cap is
- * never exceeded.
+ * max.connections and max.connection.creation.rate: when either is set,
+ * accepts are single-shot, one per listener at a time, and one is armed
+ * only while it may complete: open connections plus armed accepts below
+ * the cap, and the rate's bucket not empty (listener_may_accept; checked
+ * again at every reap and tick by listener_pause_check). So the cap is
+ * never exceeded and nothing accepted is closed for it; the rate may run
+ * over by at most one connection per listener. Waiting connections stay
+ * in the kernel's backlog, as behind Kafka's blocked acceptor.
  */
 #include "net/net_int.h"
 
@@ -105,16 +109,39 @@ int net_loop_listen(struct net_loop *loop, const char *host, uint16_t port,
 	return 0;
 }
 
+static bool listener_limited(const struct net_loop *loop)
+{
+	return loop->cfg.max_conns < INT32_MAX ||
+	       loop->cfg.max_conn_rate < INT32_MAX;
+}
+
+/* May one more accept be armed now? */
+static bool listener_may_accept(const struct net_loop *loop)
+{
+	if (!listener_limited(loop))
+		return true;
+	return loop->nconns + loop->accepts_armed < loop->cfg.max_conns &&
+	       loop->cfg.max_conn_rate > 0 &&
+	       loop->now_ms >= loop->rate_until_ms;
+}
+
 void listener_arm(struct net_loop *loop, struct net_listener *l)
 {
 	struct io_uring_sqe *sqe;
 
-	if (l->fd < 0 || l->armed || loop->stopping || loop->accept_paused ||
-	    l->retry_at_ms)
+	if (l->fd < 0 || l->armed || loop->stopping || l->retry_at_ms ||
+	    !listener_may_accept(loop))
 		return;
 	sqe = loop_sqe(loop);
-	io_uring_prep_multishot_accept(sqe, l->fd, NULL, NULL,
-				       SOCK_NONBLOCK | SOCK_CLOEXEC);
+	l->single = listener_limited(loop);
+	if (l->single) {
+		io_uring_prep_accept(sqe, l->fd, NULL, NULL,
+				     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		loop->accepts_armed++;
+	} else {
+		io_uring_prep_multishot_accept(sqe, l->fd, NULL, NULL,
+					       SOCK_NONBLOCK | SOCK_CLOEXEC);
+	}
 	io_uring_sqe_set_data64(sqe, net_ud_pack(NK_ACCEPT, 0,
 						 (uint32_t)(l - loop->listeners)));
 	l->armed = true;
@@ -165,11 +192,14 @@ void listener_on_accept(struct net_loop *loop, struct io_uring_cqe *cqe)
 		return;
 	}
 	l = &loop->listeners[idx];
-	if (!(cqe->flags & IORING_CQE_F_MORE))
+	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		l->armed = false;
+		if (l->single)
+			loop->accepts_armed--;
+	}
 	if (cqe->res >= 0) {
-		if (l->fd < 0 || loop->stopping || loop->accept_paused) {
-			close(cqe->res); /* raced with stop or the cap */
+		if (l->fd < 0 || loop->stopping) {
+			close(cqe->res); /* raced with stop */
 		} else if ((r = conn_create(loop, cqe->res, l)) < 0) {
 			if (r != -EUSERS) /* over its address's cap: logged */
 				log_warn("net",
@@ -184,25 +214,22 @@ void listener_on_accept(struct net_loop *loop, struct io_uring_cqe *cqe)
 		listener_arm(loop, l);
 }
 
-/* max.connections: pause every listener at the cap, resume below it. */
-void listener_capacity_check(struct net_loop *loop)
+/* Arm every listener that may accept again (a connection was freed,
+ * the rate's bucket refilled); log reaching max.connections once. */
+void listener_pause_check(struct net_loop *loop)
 {
-	bool full = loop->nconns >= loop->cfg.max_conns;
+	bool at_cap = loop->nconns >= loop->cfg.max_conns;
 
-	if (full == loop->accept_paused || loop->stopping)
+	if (loop->stopping)
 		return;
-	loop->accept_paused = full;
-	if (full)
+	if (at_cap && !loop->at_cap_logged)
 		log_info("net",
 			 "%u connections open, the configured "
 			 "max.connections: new ones wait until one closes",
 			 loop->nconns);
-	for (int i = 0; i < loop->nlisteners; i++) {
-		if (full)
-			listener_cancel(loop, &loop->listeners[i]);
-		else
-			listener_arm(loop, &loop->listeners[i]);
-	}
+	loop->at_cap_logged = at_cap;
+	for (int i = 0; i < loop->nlisteners; i++)
+		listener_arm(loop, &loop->listeners[i]);
 }
 
 void listener_tick(struct net_loop *loop)
@@ -215,6 +242,7 @@ void listener_tick(struct net_loop *loop)
 			listener_arm(loop, l);
 		}
 	}
+	listener_pause_check(loop); /* the rate's pause may be over */
 }
 
 /* The armed accept holds its own reference to the socket, so it keeps

@@ -52,6 +52,7 @@ void net_config_defaults(struct net_config *cfg)
 	cfg->max_send_queue_bytes = (size_t)256 << 20;
 	cfg->max_conns = INT32_MAX;
 	cfg->max_conns_per_ip = INT32_MAX;
+	cfg->max_conn_rate = INT32_MAX;
 	cfg->ip_limits = NULL;
 	cfg->n_ip_limits = 0;
 }
@@ -525,7 +526,7 @@ int net_loop_run(struct net_loop *loop)
 	loop->now_ms = clock_mono_ms();
 	loop_arm_wake(loop);
 	loop_arm_tick(loop);
-	listener_capacity_check(loop); /* max.connections=0 accepts none */
+	listener_pause_check(loop); /* max.connections=0 accepts none */
 	for (int i = 0; i < loop->nlisteners; i++)
 		listener_arm(loop, &loop->listeners[i]);
 	while (!loop_stop_progress(loop)) {

@@ -65,6 +65,10 @@ struct net_config {
 	/* max.connections.per.ip: a connection from an address that already
 	 * has this many is closed at accept, before any byte is read. */
 	uint32_t max_conns_per_ip;
+	/* max.connection.creation.rate: connections accepted a second
+	 * across listeners (a bucket of one second's worth); beyond it
+	 * accepting pauses, as Kafka throttles its acceptor (KIP-612). */
+	uint32_t max_conn_rate;
 	const struct net_ip_limit *ip_limits; /* per-address caps instead of
 					       * max_conns_per_ip; copied */
 	size_t n_ip_limits;

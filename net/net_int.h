@@ -88,7 +88,8 @@ struct net_listener {
 	int fd; /* -1 once closed */
 	int id;
 	uint32_t gen;
-	bool armed;		 /* a multishot accept is outstanding */
+	bool armed;		 /* an accept is outstanding */
+	bool single;		 /* ... a single-shot one (connection caps) */
 	bool cancelled;		 /* cancel requested for the armed accept */
 	int64_t retry_at_ms;	 /* accept back-off (EMFILE ...), 0 = none */
 	struct xprt_factory plain; /* used when the caller passed NULL */
@@ -168,7 +169,12 @@ struct net_loop {
 
 	struct net_listener *listeners;
 	int nlisteners;
-	bool accept_paused; /* at cfg.max_conns: no listener accepts */
+	unsigned accepts_armed; /* single-shot accepts outstanding */
+	bool at_cap_logged;	/* max_conns reached and said so */
+	double rate_tokens;	    /* max_conn_rate bucket (quota.c) */
+	int64_t rate_ms;	    /* its last refill; 0 = never */
+	int64_t rate_until_ms;	    /* accepting pauses until then */
+	int64_t rate_log_ms;
 
 	struct hmap ip_counts;	   /* struct net_ip_count by address */
 	int64_t quota_log_ms;	   /* last rejection logged */
@@ -185,7 +191,7 @@ void listener_arm(struct net_loop *loop, struct net_listener *l);
 void listener_on_accept(struct net_loop *loop, struct io_uring_cqe *cqe);
 void listener_tick(struct net_loop *loop);
 void listener_close_all(struct net_loop *loop);
-void listener_capacity_check(struct net_loop *loop);
+void listener_pause_check(struct net_loop *loop);
 
 /* quota.c */
 struct net_ip_count;
@@ -197,6 +203,9 @@ int quota_acquire(struct net_loop *loop, const char *addr,
 		  struct net_ip_count **out);
 /* The connection counted in e is gone (NULL: nothing counted). */
 void quota_release(struct net_loop *loop, struct net_ip_count *e);
+/* A connection was created: take its max_conn_rate token, setting
+ * rate_until_ms when the bucket is empty. */
+void quota_rate_take(struct net_loop *loop);
 
 /* conn.c */
 int conn_create(struct net_loop *loop, int fd, struct net_listener *l);

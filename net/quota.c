@@ -1,5 +1,6 @@
-/* quota.c - connection caps: max.connections.per.ip (and its overrides)
- * and max.connections, as Kafka's ConnectionQuotas applies them.
+/* quota.c - connection caps: max.connections.per.ip (and its overrides),
+ * max.connections and max.connection.creation.rate, as Kafka's
+ * ConnectionQuotas applies them.
  *
  * Per address: a count per peer address, in a map keyed by the numeric
  * text net_peer.addr carries. An entry lives while its address holds a
@@ -11,7 +12,10 @@
  *
  * Broker-wide: at max_conns open the listeners stop accepting
  * (listener.c), and new connections wait in the kernel's backlog until
- * one closes, as Kafka's acceptor blocks.
+ * one closes, as Kafka's acceptor blocks. The creation rate is a token
+ * bucket holding one second's worth: when it runs dry accepting pauses
+ * until a token is back (resumed by the loop's 100 ms tick), so a flood
+ * of handshakes waits in the backlog instead of taking the loop.
  */
 #include "net/net_int.h"
 
@@ -123,6 +127,36 @@ int quota_acquire(struct net_loop *loop, const char *addr,
 	e->n++;
 	*out = e;
 	return 0;
+}
+
+void quota_rate_take(struct net_loop *loop)
+{
+	double rate = loop->cfg.max_conn_rate;
+	int64_t now = loop->now_ms;
+
+	if (loop->cfg.max_conn_rate >= INT32_MAX)
+		return;
+	if (!loop->rate_ms)
+		loop->rate_tokens = rate;
+	else
+		loop->rate_tokens += (double)(now - loop->rate_ms) * rate / 1000;
+	if (loop->rate_tokens > rate)
+		loop->rate_tokens = rate;
+	loop->rate_ms = now;
+	loop->rate_tokens -= 1;
+	if (loop->rate_tokens >= 1)
+		return;
+	/* Until the bucket holds a whole token again. */
+	loop->rate_until_ms =
+	    rate > 0 ? now + 1 + (int64_t)((1 - loop->rate_tokens) * 1000 / rate)
+		     : INT64_MAX;
+	if (now - loop->rate_log_ms >= 60000 || !loop->rate_log_ms) {
+		log_info("net",
+			 "Connection creation over max.connection.creation.rate "
+			 "(%u/s): accepting is throttled (logged once a minute)",
+			 loop->cfg.max_conn_rate);
+		loop->rate_log_ms = now;
+	}
 }
 
 void quota_release(struct net_loop *loop, struct net_ip_count *e)

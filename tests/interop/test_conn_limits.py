@@ -13,7 +13,10 @@ librdkafka (confluent-kafka) as the client that must keep working:
   (bootstrap plus broker connections, within the cap) produce and read
   back records;
 - max.connections=2 (a second broker): a third connection waits in the
-  backlog unanswered, and is served as soon as one of the two closes.
+  backlog unanswered, and is served as soon as one of the two closes;
+- max.connection.creation.rate=10 (a third broker): 30 connections in a
+  burst are all served, over at least the second and a half the rate
+  allows, and librdkafka produces and consumes through it.
 """
 
 import os
@@ -143,6 +146,21 @@ def broker_wide(b):
     assert b"the configured max.connections" in b.log_bytes()
 
 
+def rate_limited(b):
+    t0 = time.monotonic()
+    socks = []
+    for _ in range(30):
+        socks.append(dial(b, "127.0.0.1"))
+        assert api_versions(socks[-1], timeout=20), "refused, not throttled"
+    took = time.monotonic() - t0
+    for s in socks:
+        s.close()
+    print("30 connections at max.connection.creation.rate=10: %.2f s"
+          % took, flush=True)
+    assert took >= 1.3, "not throttled: %.2f s" % took
+    real_client(b)
+
+
 def test():
     if harness.target_is_mock():
         harness.skip("the mock cluster has no connection caps")
@@ -155,6 +173,8 @@ def test():
         real_client(b)
     with harness.Broker({"max.connections": "2"}) as b:
         broker_wide(b)
+    with harness.Broker({"max.connection.creation.rate": "10"}) as b:
+        rate_limited(b)
 
 
 if __name__ == "__main__":

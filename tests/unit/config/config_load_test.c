@@ -570,12 +570,15 @@ static void test_conn_limits(void)
 	good("", &cfg, &r);
 	CHECK_EQ(cfg.max_connections, INT32_MAX);
 	CHECK_EQ(cfg.max_connections_per_ip, INT32_MAX);
+	CHECK_EQ(cfg.max_connection_creation_rate, INT32_MAX);
 	CHECK_EQ(cfg.n_ip_limits, 0);
 	config_free(&cfg);
 	good("max.connections=50\nmax.connections.per.ip=0\n"
+	     "max.connection.creation.rate=7\n"
 	     "max.connections.per.ip.overrides=127.0.0.2:3, ::1:4\n",
 	     &cfg, &r);
 	CHECK_EQ(cfg.max_connections, 50);
+	CHECK_EQ(cfg.max_connection_creation_rate, 7);
 	CHECK_EQ(cfg.max_connections_per_ip, 0);
 	CHECK_EQ(cfg.n_ip_limits, 2);
 	CHECK(strcmp(cfg.ip_limits[0].addr, "127.0.0.2") == 0);

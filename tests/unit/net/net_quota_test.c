@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net/net.h"
@@ -252,6 +253,45 @@ static void test_none_allowed(void)
 	srv_stop(&s);
 }
 
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* max_conn_rate 20/s: a one-second bucket, then 20 a second. 50
+ * connections take at least (50 - 20) / 20 s; every one is served. */
+static void test_rate(void)
+{
+	struct net_config cfg;
+	struct srv s;
+	int fds[50];
+	double t0, took;
+
+	net_config_defaults(&cfg);
+	cfg.max_conn_rate = 20;
+	if (srv_start(&s, &cfg) != 0) {
+		CHECK(!"server start");
+		return;
+	}
+	t0 = mono_s();
+	for (int i = 0; i < 50; i++) {
+		fds[i] = dial(&s, "127.0.0.1");
+		CHECK_EQ(echo(fds[i], 10000), 1);
+	}
+	took = mono_s() - t0;
+	CHECK(took >= 1.3); /* not a benchmark: the limiter's floor */
+	CHECK(took < 20);
+	pthread_mutex_lock(&s.mu);
+	CHECK_EQ(s.opens, 50);
+	pthread_mutex_unlock(&s.mu);
+	for (int i = 0; i < 50; i++)
+		close(fds[i]);
+	srv_stop(&s);
+}
+
 int main(void)
 {
 	struct net_config probe;
@@ -265,5 +305,6 @@ int main(void)
 	test_per_ip();
 	test_broker_wide();
 	test_none_allowed();
+	test_rate();
 	return check_finish();
 }
