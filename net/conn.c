@@ -1,6 +1,6 @@
 /* conn.c - one connection: framing, backpressure, send queue, close.
  *
- *            frame delivered, inflight == max_inflight
+ *   frame delivered, inflight == max_inflight or inflight_bytes >= max
  *   +------+ ------------------------------------------> +--------+
  *   | OPEN |                                             | PAUSED |
  *   +------+ <------------------------------------------ +--------+
@@ -71,7 +71,8 @@ static uint64_t conn_ud(const struct net_conn *c, enum net_kind kind)
 
 static bool conn_paused(const struct net_conn *c)
 {
-	return c->inflight >= c->loop->cfg.max_inflight;
+	return c->inflight >= c->loop->cfg.max_inflight ||
+	       c->inflight_bytes >= c->loop->cfg.max_inflight_bytes;
 }
 
 static bool conn_wants_recv(const struct net_conn *c)
@@ -198,6 +199,11 @@ int conn_create(struct net_loop *loop, int fd, struct net_listener *l)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	c->inflight_len = calloc(loop->cfg.max_inflight, sizeof(uint32_t));
+	if (!c->inflight_len) {
+		free(c);
+		return -ENOMEM;
+	}
 	r = quota_acquire(loop, peer.addr, &c->ipc);
 	if (r < 0)
 		goto err_free;
@@ -238,6 +244,7 @@ err_xprt:
 err_quota:
 	quota_release(loop, c->ipc);
 err_free:
+	free(c->inflight_len);
 	free(c);
 	return r;
 }
@@ -283,6 +290,7 @@ static void conn_free(struct net_conn *c)
 	loop->free_slots[loop->nfree++] = c->slot;
 	loop->nconns--;
 	quota_release(loop, c->ipc);
+	free(c->inflight_len);
 	free(c);
 }
 
@@ -396,6 +404,9 @@ static void conn_frame_deliver(struct net_conn *c)
 	c->frame = NULL;
 	c->frame_len = c->frame_got = c->frame_cap = 0;
 	c->hdr_len = 0;
+	c->inflight_len[(c->inflight_head + c->inflight) %
+			c->loop->cfg.max_inflight] = (uint32_t)len;
+	c->inflight_bytes += len;
 	c->inflight++;
 	c->loop->cb.on_frame(c->loop->ctx, c->id, frame, len);
 	if (conn_paused(c))
@@ -702,8 +713,12 @@ static size_t conn_queued(const struct net_conn *c)
 
 static void conn_on_reply(struct net_conn *c, struct net_msg *m)
 {
-	if (c->inflight)
+	if (c->inflight) { /* replies come in frame order */
+		c->inflight_bytes -= c->inflight_len[c->inflight_head];
+		c->inflight_head =
+		    (c->inflight_head + 1) % c->loop->cfg.max_inflight;
 		c->inflight--;
+	}
 	if (c->close_after_send || !m->data || !m->len) {
 		/* After a closing reply nothing more goes out. */
 		free(m->data);

@@ -49,6 +49,7 @@ void net_config_defaults(struct net_config *cfg)
 	cfg->idle_timeout_ms = 10 * 60 * 1000;
 	cfg->request_timeout_ms = 30 * 1000;
 	cfg->max_inflight = 100;
+	cfg->max_inflight_bytes = 0;
 	cfg->max_send_queue_bytes = (size_t)256 << 20;
 	cfg->max_conns = INT32_MAX;
 	cfg->max_conns_per_ip = INT32_MAX;
@@ -196,6 +197,8 @@ static void loop_config(struct net_loop *loop, const struct net_config *cfg)
 		loop->cfg.max_inflight = 1;
 	if (loop->cfg.max_frame_bytes > INT32_MAX)
 		loop->cfg.max_frame_bytes = INT32_MAX;
+	if (!loop->cfg.max_inflight_bytes)
+		loop->cfg.max_inflight_bytes = loop->cfg.max_frame_bytes;
 	loop->tick_ts.tv_sec = 0;
 	loop->tick_ts.tv_nsec = NET_TICK_MS * 1000000LL;
 }

@@ -56,6 +56,10 @@ struct net_config {
 				     * this is closed (slow-loris); <= 0 off */
 	unsigned max_inflight;      /* frames delivered but not yet replied;
 				     * reading pauses at this many (>= 1) */
+	size_t max_inflight_bytes;  /* ... or at this many of their bytes, so
+				     * a connection holds about one maximal
+				     * request at a time, as Kafka mutes a
+				     * channel per request; 0 = max_frame_bytes */
 	size_t max_send_queue_bytes;/* replies queued but unsent; beyond it
 				     * the connection is closed (reader stalled) */
 	/* max.connections: with this many open (closing ones included) the

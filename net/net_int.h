@@ -114,6 +114,10 @@ struct net_conn {
 	size_t max_frame;
 	struct buf pend; /* plaintext received while paused, unparsed */
 	unsigned inflight;
+	uint32_t *inflight_len; /* sizes of the frames in flight, a ring of
+				 * cfg.max_inflight from inflight_head */
+	unsigned inflight_head;
+	size_t inflight_bytes;
 
 	/* sending: transport output first, then queued replies */
 	struct net_msg *sq_head, *sq_tail;

@@ -432,6 +432,39 @@ static void t_backpressure(void)
 	pthread_mutex_unlock(&srv_a.mu);
 }
 
+/* max_inflight_bytes (= max_frame_bytes, 1 MiB, on srv_a): 600 KiB frames
+ * pipelined six at a time are delivered at most two at a time, although
+ * max_inflight (4) would allow four; every one is answered. */
+static void t_inflight_bytes(void)
+{
+	enum { BODY = 600 << 10, N = 6 };
+	uint8_t *f = calloc(1, 12 + BODY), *got = malloc(8 + BODY);
+	int fd = cli_connect(srv_a.port);
+	bool ok = fd >= 0 && f && got;
+
+	pthread_mutex_lock(&srv_a.mu);
+	srv_a.max_outstanding = 0;
+	pthread_mutex_unlock(&srv_a.mu);
+	for (uint32_t i = 0; ok && i < N; i++) {
+		size_t n = put_frame(f, MODE_DELAY, 900 + i, f + 12, BODY);
+		ok = write_all(fd, f, n);
+	}
+	for (uint32_t i = 0; ok && i < N; i++) {
+		uint8_t hdr[4];
+		ok = read_all(fd, hdr, 4) && get_be32(hdr) == 8 + BODY &&
+		     read_all(fd, got, 8 + BODY) && get_be32(got + 4) == 900 + i;
+	}
+	CHECK(ok);
+	pthread_mutex_lock(&srv_a.mu);
+	CHECK(srv_a.max_outstanding <= 2);
+	CHECK(srv_a.max_outstanding >= 1);
+	pthread_mutex_unlock(&srv_a.mu);
+	if (fd >= 0)
+		close(fd);
+	free(f);
+	free(got);
+}
+
 static void t_reply_close(void)
 {
 	uint8_t f[64];
@@ -650,6 +683,7 @@ int main(void)
 	t_bad_size((1 << 20) + 1);
 	t_half_then_close();
 	t_backpressure();
+	t_inflight_bytes();
 	t_reply_close();
 	t_no_reply();
 	t_reply_after_close();
