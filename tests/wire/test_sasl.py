@@ -121,8 +121,9 @@ class Scram:
         assert full.startswith(self.cnonce), "server nonce lacks ours"
         self.salt = base64.b64decode(attrs["s"])
         self.iterations = int(attrs["i"])
+        changed = full[:-1] + ("R" if full[-1] == "Q" else "Q")
         nonce = {0: full, 1: self.cnonce + full, 2: "X" + full,
-                 3: full[:-1] + "Q"}[self.nonce_mode]
+                 3: changed}[self.nonce_mode]
         cb = base64.b64encode(self.gs2.encode()).decode()
         wo = "c=%s,r=%s" % (cb, nonce)
         salted = hashlib.pbkdf2_hmac(self.h, self.pw.encode(), self.salt,

@@ -238,8 +238,9 @@ static void final_nonce(const struct client *c, char *out, size_t cap)
 		snprintf(out, cap, "%s%.*s", cn, n, full);
 	else if (c->nonce_mode == 2)
 		snprintf(out, cap, "XYZ%.*s", n, full);
-	else
-		snprintf(out, cap, "%.*sQ", n - 1, full);
+	else /* the last character changed: to Q, or R if it was Q */
+		snprintf(out, cap, "%.*s%c", n - 1, full,
+			 full[n - 1] == 'Q' ? 'R' : 'Q');
 }
 
 static int client_final(struct scram_server *s, struct client *c, bool *sig_ok)
