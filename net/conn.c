@@ -232,7 +232,6 @@ int conn_create(struct net_loop *loop, int fd, struct net_listener *l)
 	/* Replies are whole frames already: send them as soon as queued. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	quota_rate_take(loop);
-	listener_pause_check(loop);
 	loop->cb.on_open(loop->ctx, c->id, l->id, &peer);
 	if (!c->closing)
 		conn_arm_recv(c);
@@ -297,6 +296,7 @@ static void conn_free(struct net_conn *c)
 void conn_reap(struct net_loop *loop)
 {
 	struct net_conn **pp = &loop->reap;
+	bool freed = false;
 
 	while (*pp) {
 		struct net_conn *c = *pp;
@@ -307,8 +307,10 @@ void conn_reap(struct net_loop *loop)
 		}
 		*pp = c->reap_next;
 		conn_free(c);
+		freed = true;
 	}
-	listener_pause_check(loop);
+	if (freed)
+		listener_arm_all(loop); /* below a cap again, perhaps */
 }
 
 void conn_close_all(struct net_loop *loop, const char *why)

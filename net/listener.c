@@ -10,7 +10,8 @@
  * accepts are single-shot, one per listener at a time, and one is armed
  * only while it may complete: open connections plus armed accepts below
  * the cap, and the rate's bucket not empty (listener_may_accept; checked
- * again at every reap and tick by listener_pause_check). So the cap is
+ * again when a connection is freed and at every tick by
+ * listener_arm_all). So the cap is
  * never exceeded and nothing accepted is closed for it; the rate may run
  * over by at most one connection per listener. Waiting connections stay
  * in the kernel's backlog, as behind Kafka's blocked acceptor.
@@ -216,7 +217,7 @@ void listener_on_accept(struct net_loop *loop, struct io_uring_cqe *cqe)
 
 /* Arm every listener that may accept again (a connection was freed,
  * the rate's bucket refilled); log reaching max.connections once. */
-void listener_pause_check(struct net_loop *loop)
+void listener_arm_all(struct net_loop *loop)
 {
 	bool at_cap = loop->nconns >= loop->cfg.max_conns;
 
@@ -237,12 +238,10 @@ void listener_tick(struct net_loop *loop)
 	for (int i = 0; i < loop->nlisteners; i++) {
 		struct net_listener *l = &loop->listeners[i];
 
-		if (l->retry_at_ms && loop->now_ms >= l->retry_at_ms) {
+		if (l->retry_at_ms && loop->now_ms >= l->retry_at_ms)
 			l->retry_at_ms = 0;
-			listener_arm(loop, l);
-		}
 	}
-	listener_pause_check(loop); /* the rate's pause may be over */
+	listener_arm_all(loop); /* back-offs over, the rate's pause too */
 }
 
 /* The armed accept holds its own reference to the socket, so it keeps

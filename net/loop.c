@@ -529,9 +529,7 @@ int net_loop_run(struct net_loop *loop)
 	loop->now_ms = clock_mono_ms();
 	loop_arm_wake(loop);
 	loop_arm_tick(loop);
-	listener_pause_check(loop); /* max.connections=0 accepts none */
-	for (int i = 0; i < loop->nlisteners; i++)
-		listener_arm(loop, &loop->listeners[i]);
+	listener_arm_all(loop); /* gated: max.connections=0 arms none */
 	while (!loop_stop_progress(loop)) {
 		r = loop_submit_and_wait(loop);
 		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY &&

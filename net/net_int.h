@@ -195,7 +195,7 @@ void listener_arm(struct net_loop *loop, struct net_listener *l);
 void listener_on_accept(struct net_loop *loop, struct io_uring_cqe *cqe);
 void listener_tick(struct net_loop *loop);
 void listener_close_all(struct net_loop *loop);
-void listener_pause_check(struct net_loop *loop);
+void listener_arm_all(struct net_loop *loop);
 
 /* quota.c */
 struct net_ip_count;

@@ -92,9 +92,10 @@ static void oc_settle(struct broker *b, struct req *r, struct oc_state *st,
 				*p = &st->req.topics[i].partitions[j];
 			int16_t *ec =
 			    &st->resp.topics[i].partitions[j].error_code;
-			struct group_offset o = oc_offset(r, st, p);
+			struct group_offset o;
 			if (*ec != KERR_NONE)
 				continue;
+			o = oc_offset(r, st, p);
 			if (err) {
 				*ec = KERR_COORDINATOR_NOT_AVAILABLE;
 				if (g)
@@ -217,8 +218,7 @@ int api_offset_commit(struct broker *b, struct req *r)
 				     api_name(r, req->group_id))
 		  ? oc_group(b, r, req, &g)
 		  : KERR_GROUP_AUTHORIZATION_FAILED;
-	if (g)
-		st->seq = group_offset_seq(g);
+	st->seq = group_offset_seq();
 	if (oc_build(b, r, st, g, err))
 		return -ENOMEM;
 	r->hstate = st;

@@ -183,12 +183,12 @@ void group_offsets_foreach(const struct group *g, group_offset_fn fn,
  * pending until their append completes: OffsetFetch never shows an offset
  * that a crash or a failed write could take back.
  *
- * One OffsetCommit: seq = group_offset_seq(g); group_offset_stage() for
+ * One OffsetCommit: seq = group_offset_seq(); group_offset_stage() for
  * each partition; group_offset_wait(); in its done callback
  * group_offset_publish() for each staged partition (err 0) or
  * group_offset_unstage() (err). A commit older than a delete of the
  * same partition is never published over it. */
-uint64_t group_offset_seq(struct group *g);
+uint64_t group_offset_seq(void);
 /* Queue o for the next flush. Returns 0 or -ENOMEM. */
 int group_offset_stage(struct broker *b, struct group *g, const char *topic,
 		       int32_t partition, const struct group_offset *o,

@@ -205,9 +205,8 @@ static int offset_show(struct offset_entry *e, const struct group_offset *o,
  * Broker thread only. */
 static uint64_t offset_seq_last;
 
-uint64_t group_offset_seq(struct group *g)
+uint64_t group_offset_seq(void)
 {
-	(void)g;
 	return ++offset_seq_last;
 }
 

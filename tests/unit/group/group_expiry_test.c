@@ -71,7 +71,7 @@ static void commit(struct group *g, const char *topic, int32_t p,
 				 .commit_ms = commit_ms,
 				 .expire_ms = expire_ms,
 				 .metadata = "md"};
-	uint64_t seq = group_offset_seq(g);
+	uint64_t seq = group_offset_seq();
 
 	/* As OffsetCommit does: stage, wait until durable, publish. */
 	CHECK_EQ(group_offset_stage(&b, g, topic, p, &o, seq), 0);
@@ -102,38 +102,38 @@ static void check_visibility(void)
 {
 	struct group *g = group_get(&b, "visibility");
 	struct group_offset a, bb, c, d, e, f;
-	uint64_t s1 = group_offset_seq(g), s2, s3, s4, s5, s6;
+	uint64_t s1 = group_offset_seq(), s2, s3, s4, s5, s6;
 
 	stage(g, 0, 100, s1, &a);
 	CHECK_EQ(shown(g, "v", 0), -1); /* staged, not durable */
 	CHECK_EQ(group_offset_publish(g, "v", 0, &a, s1), 0);
 	CHECK_EQ(shown(g, "v", 0), 100);
-	s2 = group_offset_seq(g);
+	s2 = group_offset_seq();
 	stage(g, 0, 200, s2, &bb);
 	CHECK_EQ(shown(g, "v", 0), 100); /* the durable one still shows */
 	group_offset_unstage(g, "v", 0, s2); /* its write failed */
 	CHECK_EQ(shown(g, "v", 0), 100);
 	/* A commit completing after a delete of its partition. */
-	s3 = group_offset_seq(g);
+	s3 = group_offset_seq();
 	stage(g, 0, 300, s3, &c);
 	CHECK_EQ(group_offset_delete(&b, g, "v", 0), 0);
 	CHECK_EQ(shown(g, "v", 0), -1);
-	s4 = group_offset_seq(g);
+	s4 = group_offset_seq();
 	stage(g, 0, 400, s4, &d); /* a new commit after the delete */
 	CHECK_EQ(group_offset_publish(g, "v", 0, &c, s3), 0);
 	CHECK_EQ(shown(g, "v", 0), -1); /* the old one is not resurrected */
 	CHECK_EQ(group_offset_publish(g, "v", 0, &d, s4), 0);
 	CHECK_EQ(shown(g, "v", 0), 400);
 	/* Completions out of order: the newer commit wins. */
-	s5 = group_offset_seq(g);
-	s6 = group_offset_seq(g);
+	s5 = group_offset_seq();
+	s6 = group_offset_seq();
 	stage(g, 0, 500, s5, &e);
 	stage(g, 0, 600, s6, &f);
 	CHECK_EQ(group_offset_publish(g, "v", 0, &f, s6), 0);
 	CHECK_EQ(group_offset_publish(g, "v", 0, &e, s5), 0);
 	CHECK_EQ(shown(g, "v", 0), 600);
 	/* A failed first commit leaves nothing behind. */
-	s1 = group_offset_seq(g);
+	s1 = group_offset_seq();
 	stage(g, 1, 7, s1, &a);
 	group_offset_unstage(g, "v", 1, s1);
 	CHECK_EQ(shown(g, "v", 1), -1);
