@@ -229,12 +229,9 @@ static int produce_build(struct broker *b, struct req *r,
 
 		kp_produce_response_topic_produce_response_init(tr);
 		tr->name = td->name;
-		tr->partition_responses = arena_calloc(&r->arena,
-			(size_t)td->partition_data_count + 1,
-			sizeof(*tr->partition_responses));
-		if (!tr->partition_responses)
+		if (!api_array(r, tr->partition_responses, tr->partition_responses_count,
+				       td->partition_data_count))
 			return -ENOMEM;
-		tr->partition_responses_count = td->partition_data_count;
 		for (int32_t j = 0; j < td->partition_data_count; j++, k++) {
 			struct produce_wait *w = &st->waits[k];
 			w->out = &tr->partition_responses[j];

@@ -145,11 +145,8 @@ int api_list_offsets(struct broker *b, struct req *r)
 							      &r->arena, &req)))
 		return 0;
 	kp_list_offsets_response_init(&resp);
-	resp.topics = arena_calloc(&r->arena, (size_t)req.topics_count + 1,
-				   sizeof(*resp.topics));
-	if (!resp.topics)
+	if (!api_array(r, resp.topics, resp.topics_count, req.topics_count))
 		return -ENOMEM;
-	resp.topics_count = req.topics_count;
 	for (int32_t i = 0; i < req.topics_count; i++) {
 		const struct kp_list_offsets_request_list_offsets_topic *rt =
 			&req.topics[i];
@@ -157,11 +154,9 @@ int api_list_offsets(struct broker *b, struct req *r)
 			&resp.topics[i];
 		kp_list_offsets_response_list_offsets_topic_response_init(tr);
 		tr->name = rt->name;
-		tr->partitions = arena_calloc(&r->arena,
-			(size_t)rt->partitions_count + 1, sizeof(*tr->partitions));
-		if (!tr->partitions)
+		if (!api_array(r, tr->partitions, tr->partitions_count,
+				       rt->partitions_count))
 			return -ENOMEM;
-		tr->partitions_count = rt->partitions_count;
 		denied = !api_authorized(b, r, ACL_OP_DESCRIBE, ACL_RT_TOPIC,
 					 api_name(r, rt->name));
 		for (int32_t j = 0; j < rt->partitions_count; j++)

@@ -128,11 +128,8 @@ static int oc_build(struct broker *b, struct req *r, struct oc_state *st,
 	const struct kp_offset_commit_request *req = &st->req;
 	struct kp_offset_commit_response *resp = &st->resp;
 
-	resp->topics = arena_calloc(&r->arena, (size_t)req->topics_count + 1,
-				    sizeof(*resp->topics));
-	if (!resp->topics)
+	if (!api_array(r, resp->topics, resp->topics_count, req->topics_count))
 		return -ENOMEM;
-	resp->topics_count = req->topics_count;
 	for (int32_t i = 0; i < req->topics_count; i++) {
 		const struct
 		    kp_offset_commit_request_offset_commit_request_topic *t =

@@ -195,22 +195,16 @@ static int of_v0(struct broker *b, struct req *r,
 	if (rc)
 		return rc;
 	resp->error_code = a.error_code;
-	resp->topics = arena_calloc(&r->arena, (size_t)a.count + 1,
-				    sizeof(*resp->topics));
-	if (!resp->topics)
+	if (!api_array(r, resp->topics, resp->topics_count, a.count))
 		return -ENOMEM;
-	resp->topics_count = a.count;
 	for (int32_t i = 0; i < a.count; i++) {
 		struct kp_offset_fetch_response_offset_fetch_response_topic *t =
 			&resp->topics[i];
 		kp_offset_fetch_response_offset_fetch_response_topic_init(t);
 		t->name = a.topics[i].name;
-		t->partitions = arena_calloc(&r->arena,
-					     (size_t)a.topics[i].count + 1,
-					     sizeof(*t->partitions));
-		if (!t->partitions)
+		if (!api_array(r, t->partitions, t->partitions_count,
+				       a.topics[i].count))
 			return -ENOMEM;
-		t->partitions_count = a.topics[i].count;
 		for (int32_t j = 0; j < a.topics[i].count; j++) {
 			const struct of_part *o = &a.topics[i].parts[j];
 			kp_offset_fetch_response_offset_fetch_response_partition_init(&t->partitions[j]);
@@ -248,22 +242,16 @@ static int of_v8_group(struct broker *b, struct req *r,
 	kp_offset_fetch_response_offset_fetch_response_group_init(out);
 	out->group_id = rg->group_id;
 	out->error_code = a.error_code;
-	out->topics = arena_calloc(&r->arena, (size_t)a.count + 1,
-				   sizeof(*out->topics));
-	if (!out->topics)
+	if (!api_array(r, out->topics, out->topics_count, a.count))
 		return -ENOMEM;
-	out->topics_count = a.count;
 	for (int32_t i = 0; i < a.count; i++) {
 		struct kp_offset_fetch_response_offset_fetch_response_topics *t =
 			&out->topics[i];
 		kp_offset_fetch_response_offset_fetch_response_topics_init(t);
 		t->name = a.topics[i].name;
-		t->partitions = arena_calloc(&r->arena,
-					     (size_t)a.topics[i].count + 1,
-					     sizeof(*t->partitions));
-		if (!t->partitions)
+		if (!api_array(r, t->partitions, t->partitions_count,
+				       a.topics[i].count))
 			return -ENOMEM;
-		t->partitions_count = a.topics[i].count;
 		for (int32_t j = 0; j < a.topics[i].count; j++) {
 			const struct of_part *o = &a.topics[i].parts[j];
 			kp_offset_fetch_response_offset_fetch_response_partitions_init(&t->partitions[j]);
@@ -293,11 +281,8 @@ int api_offset_fetch(struct broker *b, struct req *r)
 		rc = of_v0(b, r, &req, &resp);
 	} else {
 		int32_t n = req.groups_count > 0 ? req.groups_count : 0;
-		resp.groups = arena_calloc(&r->arena, (size_t)n + 1,
-					   sizeof(*resp.groups));
-		if (!resp.groups)
+		if (!api_array(r, resp.groups, resp.groups_count, n))
 			return -ENOMEM;
-		resp.groups_count = n;
 		for (int32_t i = 0; i < n && !rc; i++)
 			rc = of_v8_group(b, r, &req.groups[i], &resp.groups[i]);
 	}

@@ -162,11 +162,8 @@ int api_create_topics(struct broker *b, struct req *r)
 	kp_create_topics_response_init(&resp);
 	cluster_create = api_authorized_quiet(b, r, ACL_OP_CREATE,
 					      ACL_RT_CLUSTER, ACL_CLUSTER_NAME);
-	resp.topics = arena_calloc(&r->arena, (size_t)req.topics_count + 1,
-				   sizeof(*resp.topics));
-	if (!resp.topics)
+	if (!api_array(r, resp.topics, resp.topics_count, req.topics_count))
 		return -ENOMEM;
-	resp.topics_count = req.topics_count;
 	for (int32_t i = 0; i < req.topics_count; i++) {
 		if (ct_duplicate(&req, i)) {
 			kp_create_topics_response_creatable_topic_result_init(

@@ -67,11 +67,8 @@ int api_delete_topics(struct broker *b, struct req *r)
 	n = ver >= 6 ? req.topics_count : req.topic_names_count;
 	if (n < 0)
 		n = 0;
-	resp.responses = arena_calloc(&r->arena, (size_t)n + 1,
-				      sizeof(*resp.responses));
-	if (!resp.responses)
+	if (!api_array(r, resp.responses, resp.responses_count, n))
 		return -ENOMEM;
-	resp.responses_count = n;
 	for (int32_t i = 0; i < n; i++) {
 		if (ver >= 6)
 			dt_one(b, r, req.topics[i].name, &req.topics[i].topic_id,

@@ -66,11 +66,8 @@ int api_delete_records(struct broker *b, struct req *r)
 								&r->arena, &req)))
 		return 0;
 	kp_delete_records_response_init(&resp);
-	resp.topics = arena_calloc(&r->arena, (size_t)req.topics_count + 1,
-				   sizeof(*resp.topics));
-	if (!resp.topics)
+	if (!api_array(r, resp.topics, resp.topics_count, req.topics_count))
 		return -ENOMEM;
-	resp.topics_count = req.topics_count;
 	for (int32_t i = 0; i < req.topics_count; i++) {
 		const struct kp_delete_records_request_delete_records_topic *rt =
 			&req.topics[i];
@@ -78,11 +75,9 @@ int api_delete_records(struct broker *b, struct req *r)
 			&resp.topics[i];
 		kp_delete_records_response_delete_records_topic_result_init(tr);
 		tr->name = rt->name;
-		tr->partitions = arena_calloc(&r->arena,
-			(size_t)rt->partitions_count + 1, sizeof(*tr->partitions));
-		if (!tr->partitions)
+		if (!api_array(r, tr->partitions, tr->partitions_count,
+				       rt->partitions_count))
 			return -ENOMEM;
-		tr->partitions_count = rt->partitions_count;
 		bool denied = !api_authorized(b, r, ACL_OP_DELETE, ACL_RT_TOPIC,
 					      api_name(r, rt->name));
 		for (int32_t j = 0; j < rt->partitions_count; j++)

@@ -46,11 +46,8 @@ int api_offset_for_leader_epoch(struct broker *b, struct req *r)
 	kp_offset_for_leader_epoch_response_init(&resp);
 	cluster_ok = req.replica_id < 0 ||
 		     api_authorized_cluster(b, r, ACL_OP_CLUSTER_ACTION);
-	resp.topics = arena_calloc(&r->arena, (size_t)req.topics_count + 1,
-				   sizeof(*resp.topics));
-	if (!resp.topics)
+	if (!api_array(r, resp.topics, resp.topics_count, req.topics_count))
 		return -ENOMEM;
-	resp.topics_count = req.topics_count;
 	for (int32_t i = 0; i < req.topics_count; i++) {
 		const struct kp_offset_for_leader_epoch_request_offset_for_leader_topic *rt =
 			&req.topics[i];
@@ -58,11 +55,9 @@ int api_offset_for_leader_epoch(struct broker *b, struct req *r)
 			&resp.topics[i];
 		kp_offset_for_leader_epoch_response_offset_for_leader_topic_result_init(tr);
 		tr->topic = rt->topic;
-		tr->partitions = arena_calloc(&r->arena,
-			(size_t)rt->partitions_count + 1, sizeof(*tr->partitions));
-		if (!tr->partitions)
+		if (!api_array(r, tr->partitions, tr->partitions_count,
+				       rt->partitions_count))
 			return -ENOMEM;
-		tr->partitions_count = rt->partitions_count;
 		denied = req.replica_id >= 0
 			? !cluster_ok
 			: !api_authorized(b, r, ACL_OP_DESCRIBE, ACL_RT_TOPIC,

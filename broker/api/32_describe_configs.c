@@ -160,11 +160,9 @@ int api_describe_configs(struct broker *b, struct req *r)
 								  &r->arena, &req)))
 		return 0;
 	kp_describe_configs_response_init(&resp);
-	resp.results = arena_calloc(&r->arena, (size_t)req.resources_count + 1,
-				    sizeof(*resp.results));
-	if (!resp.results)
+	if (!api_array(r, resp.results, resp.results_count,
+			       req.resources_count))
 		return -ENOMEM;
-	resp.results_count = req.resources_count;
 	for (int32_t i = 0; i < req.resources_count && !rc; i++) {
 		const struct kp_describe_configs_request_describe_configs_resource *res =
 			&req.resources[i];

@@ -87,11 +87,9 @@ int api_alter_configs(struct broker *b, struct req *r)
 							       &r->arena, &req)))
 		return 0;
 	kp_alter_configs_response_init(&resp);
-	resp.responses = arena_calloc(&r->arena, (size_t)req.resources_count + 1,
-				      sizeof(*resp.responses));
-	if (!resp.responses)
+	if (!api_array(r, resp.responses, resp.responses_count,
+			       req.resources_count))
 		return -ENOMEM;
-	resp.responses_count = req.resources_count;
 	for (int32_t i = 0; i < req.resources_count; i++) {
 		const struct kp_alter_configs_request_alter_configs_resource *res =
 			&req.resources[i];

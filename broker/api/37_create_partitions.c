@@ -51,11 +51,8 @@ int api_create_partitions(struct broker *b, struct req *r)
 								   &r->arena, &req)))
 		return 0;
 	kp_create_partitions_response_init(&resp);
-	resp.results = arena_calloc(&r->arena, (size_t)req.topics_count + 1,
-				    sizeof(*resp.results));
-	if (!resp.results)
+	if (!api_array(r, resp.results, resp.results_count, req.topics_count))
 		return -ENOMEM;
-	resp.results_count = req.topics_count;
 	for (int32_t i = 0; i < req.topics_count; i++) {
 		const struct kp_create_partitions_request_create_partitions_topic *ct =
 			&req.topics[i];

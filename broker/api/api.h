@@ -74,6 +74,15 @@ int16_t api_partition_check(struct broker *b, const char *topic,
 /* A C string copy of a decoded name (arena), for lookups. */
 const char *api_name(struct req *r, struct kp_str s);
 
+/* Allocate a response array of n elements in r's arena, zeroed, and set
+ * its count: arr = n + 1 elements (so that n = 0 still gets a pointer)
+ * and count = n. False on ENOMEM (count untouched). */
+#define api_array(r, arr, count, n)                                        \
+	(((arr) = arena_calloc(&(r)->arena, (size_t)(n) + 1,               \
+			       sizeof(*(arr)))) != NULL                    \
+	     ? ((count) = (n), true)                                       \
+	     : false)
+
 /* --- authorization (authorize.c) -------------------------------------------
  * true when the request's principal, from its client address, may do op
  * on the resource; always true without an authorizer. Decisions are
