@@ -329,10 +329,12 @@ void api_audit_config(struct broker *b, struct req *r, const char *type,
 }
 
 int16_t api_config_denied(struct broker *b, struct req *r, enum acl_op op,
-			  int8_t resource_type, const char *name)
+			  int8_t resource_type, struct kp_str name)
 {
+	if (kp_str_has_nul(name))
+		return KERR_INVALID_REQUEST;
 	if (resource_type == 2) /* TOPIC */
-		return api_authorized(b, r, op, ACL_RT_TOPIC, name)
+		return api_authorized(b, r, op, ACL_RT_TOPIC, api_name(r, name))
 			? KERR_NONE : KERR_TOPIC_AUTHORIZATION_FAILED;
 	/* BROKER (4) and BROKER_LOGGER (8) are cluster resources. */
 	return api_authorized_cluster(b, r, op)

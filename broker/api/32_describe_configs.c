@@ -171,11 +171,9 @@ int api_describe_configs(struct broker *b, struct req *r)
 		kp_describe_configs_response_describe_configs_result_init(out);
 		out->resource_type = res->resource_type;
 		out->resource_name = res->resource_name;
-		out->error_code = kp_str_has_nul(res->resource_name)
-			? KERR_INVALID_REQUEST
-			: api_config_denied(b, r, ACL_OP_DESCRIBE_CONFIGS,
-					    res->resource_type,
-					    api_name(r, res->resource_name));
+		out->error_code = api_config_denied(b, r, ACL_OP_DESCRIBE_CONFIGS,
+						    res->resource_type,
+						    res->resource_name);
 		if (out->error_code != KERR_NONE)
 			continue;
 		if (res->resource_type == RES_TOPIC)

@@ -204,11 +204,9 @@ int api_incremental_alter_configs(struct broker *b, struct req *r)
 		kp_incremental_alter_configs_response_alter_configs_resource_response_init(out);
 		out->resource_type = res->resource_type;
 		out->resource_name = res->resource_name;
-		out->error_code = kp_str_has_nul(res->resource_name)
-			? KERR_INVALID_REQUEST
-			: api_config_denied(b, r, ACL_OP_ALTER_CONFIGS,
-					    res->resource_type,
-					    api_name(r, res->resource_name));
+		out->error_code = api_config_denied(b, r, ACL_OP_ALTER_CONFIGS,
+						    res->resource_type,
+						    res->resource_name);
 		if (out->error_code != KERR_NONE) {
 			continue;
 		} else if (res->resource_type == RES_TOPIC) {

@@ -117,10 +117,11 @@ void api_audit_config(struct broker *b, struct req *r, const char *type,
 		      size_t count, int16_t code);
 /* DescribeConfigs / AlterConfigs / IncrementalAlterConfigs: op on a
  * config resource of Kafka's ConfigResource type (2 topic, 4 broker,
- * 8 broker logger). KERR_NONE, TOPIC_AUTHORIZATION_FAILED or
+ * 8 broker logger) named name. KERR_NONE, INVALID_REQUEST (a NUL byte
+ * in the name: it cannot name anything), TOPIC_AUTHORIZATION_FAILED or
  * CLUSTER_AUTHORIZATION_FAILED. */
 int16_t api_config_denied(struct broker *b, struct req *r, enum acl_op op,
-			  int8_t resource_type, const char *name);
+			  int8_t resource_type, struct kp_str name);
 /* The audit context of r (principal, client, listener, API, client id)
  * for audit_acl/audit_topic/audit_config/audit_user. */
 void api_audit_ctx(const struct broker *b, const struct req *r,
