@@ -41,11 +41,27 @@ def skip(why):
     sys.exit(SKIP)
 
 
+# Below the kernel's ephemeral range (net.ipv4.ip_local_port_range,
+# 32768-60999 by default): a port from bind(0) there can be taken, while
+# its broker restarts, by the local end of any client connection of a
+# test running in parallel (the flood tests open thousands), and the
+# restart then fails with EADDRINUSE.
+PORT_LOW, PORT_HIGH = 20000, 32000
+
+
 def free_port():
-    """A loopback port that was free a moment ago (bind to 0, release)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port outside the ephemeral range that was free a moment
+    ago (bound, then released)."""
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(PORT_LOW, PORT_HIGH)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port in %d-%d" % (PORT_LOW, PORT_HIGH))
 
 
 def target_is_mock():
