@@ -207,6 +207,22 @@ class Broker:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=10)
+            self._wait_port_released()
+
+    def _wait_port_released(self, timeout=5.0):
+        """After SIGKILL the kernel tears the broker's io_uring down
+        asynchronously, and the pending accept keeps the listening socket
+        open a little after the process is reaped: a restart at once can
+        get EADDRINUSE. Wait until the port binds again."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    s.bind(("127.0.0.1", self.port))
+                    return
+                except OSError:
+                    time.sleep(0.02)
 
     def close(self):
         self._kill()
